@@ -1,0 +1,136 @@
+"""The `avvikelse` command: serve, db (Flask-Migrate), load-region, create-user.
+
+Commands are thin: parse arguments, call a service, commit, print what happened.
+"""
+
+import os
+import sys
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+
+def _create_app(*args, **kwargs):
+    from . import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False)
+def main():
+    """Avvikelse i samverkan – administration and server commands."""
+
+
+def register_commands(app) -> None:
+    """Commands also reachable through `flask --app avvikelse ...`."""
+    for command in (load_region_command, create_user_command):
+        app.cli.add_command(command)
+
+
+def _upgrade_database(app) -> None:
+    from flask_migrate import upgrade
+
+    with app.app_context():
+        upgrade()
+
+
+@main.command("serve")
+@click.option("--demo", is_flag=True, help="Load the region's demo people and print log-ins.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def serve_command(demo: bool, host: str, port: int):
+    """Upgrade the database, load the region configuration and serve the app."""
+    from . import create_app
+    from .config import ConfigError
+    from .extensions import db
+    from .services.demo import DEMO_PASSWORD, load_demo
+    from .views import utcnow
+
+    overrides = {"AVVIKELSE_ENV": "demo"} if demo and "AVVIKELSE_ENV" not in os.environ else {}
+    try:
+        app = create_app(overrides)
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from error
+    _upgrade_database(app)
+    with app.app_context():
+        region_name = app.config["AVVIKELSE_REGION"]
+        _load_region_or_fail(region_name)
+        if demo:
+            logins = load_demo(region_name, now=utcnow())
+        db.session.commit()
+        if demo:
+            click.echo(
+                f"\nDemo för {region_name}: alla demokonton har lösenordet {DEMO_PASSWORD!r}"
+            )
+            for label, user in logins:
+                click.echo(f"  {label:<42} {user.email:<45} {user.name}")
+    click.echo(f"\nÖppna http://{host}:{port}/ i webbläsaren. Avsluta med Ctrl+C.\n")
+    app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
+
+
+def _load_region_or_fail(name_or_path: str):
+    from .services.regions import RegionFileError, load_region
+
+    try:
+        return load_region(name_or_path)
+    except RegionFileError as error:
+        raise click.ClickException(str(error)) from error
+
+
+@click.command("load-region")
+@click.argument("name_or_path")
+@with_appcontext
+def load_region_command(name_or_path: str):
+    """Load (or update) a region configuration: a shipped name such as 'blekinge' or a file path."""
+    from .extensions import db
+
+    summary = _load_region_or_fail(name_or_path)
+    db.session.commit()
+    click.echo(summary.describe())
+
+
+@click.command("create-user")
+@click.option("--name", required=True)
+@click.option("--email", required=True)
+@click.option("--organization", "organization_name", required=True, help="Organization name.")
+@click.option("--region", "region_key", default=None, help="Region key (default AVVIKELSE_REGION).")
+@click.option("--admin", "is_admin", is_flag=True)
+@click.password_option(help="At least 12 characters.")
+@with_appcontext
+def create_user_command(name, email, organization_name, region_key, is_admin, password):
+    """Create an account, e.g. the first administrator."""
+    from sqlalchemy import select
+
+    from .extensions import db
+    from .models import Organization, Region
+    from .services import WorkflowError
+    from .services.accounts import create_user
+
+    region_key = region_key or current_app.config["AVVIKELSE_REGION"]
+    organization = db.session.scalar(
+        select(Organization)
+        .join(Region)
+        .where(Region.key == region_key, Organization.name == organization_name)
+    )
+    if organization is None:
+        raise click.ClickException(
+            f"Organisationen {organization_name!r} finns inte i regionen {region_key!r}. "
+            "Ladda regionen först med 'avvikelse load-region'."
+        )
+    try:
+        user = create_user(
+            name=name, email=email, organization=organization, password=password, is_admin=is_admin
+        )
+    except WorkflowError as error:
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    click.echo(f"Skapade {user.email} ({'administratör' if is_admin else 'användare'}).")
+
+
+main.add_command(load_region_command)
+main.add_command(create_user_command)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,110 @@
+"""Configuration: defaults, then instance/config.py, then the environment, then test overrides.
+
+The secret key is validated once at start so that a production deployment can never run
+on a guessable key (STYLE.md 2.2).
+"""
+
+import os
+from collections.abc import Mapping
+
+DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused outside dev/demo by validate()
+
+ENVIRONMENTS = ("production", "dev", "demo", "test")
+
+
+class ConfigError(RuntimeError):
+    """Raised when the configuration would make the service unsafe or unusable."""
+
+
+class Defaults:
+    AVVIKELSE_ENV = "production"
+    AVVIKELSE_REGION = "blekinge"
+    SECRET_KEY = None
+    SQLALCHEMY_DATABASE_URI = None
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = 8 * 3600
+    BABEL_DEFAULT_LOCALE = "sv"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Stockholm"
+    LANGUAGES = ("sv", "en")
+    # OWASP ASVS 5.0 level 2 / OWASP password storage cheat sheet: PBKDF2-HMAC-SHA256 >= 600,000.
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:600000"  # noqa: S105 - a method, not a password
+    PASSWORD_MIN_LENGTH = 12
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_LOCK_MINUTES = 15
+    MAIL_SERVER = None
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False
+    MAIL_USERNAME = None
+    MAIL_PASSWORD = None
+    MAIL_DEFAULT_SENDER = "avvikelse@localhost"
+
+
+ENV_VARIABLES = {
+    "SECRET_KEY": str,
+    "AVVIKELSE_REGION": str,
+    "AVVIKELSE_ENV": str,
+    "MAIL_SERVER": str,
+    "MAIL_PORT": int,
+    "MAIL_USE_TLS": lambda v: v.lower() in ("1", "true", "yes", "on"),
+    "MAIL_USERNAME": str,
+    "MAIL_PASSWORD": str,
+    "MAIL_DEFAULT_SENDER": str,
+}
+
+
+def load_environment(config) -> None:
+    """Copy the documented environment variables into the Flask config."""
+    for name, convert in ENV_VARIABLES.items():
+        if name in os.environ:
+            config[name] = convert(os.environ[name])
+    if "DATABASE_URL" in os.environ:
+        config["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(os.environ["DATABASE_URL"])
+    config.from_prefixed_env("AVVIKELSE")
+
+
+def normalize_database_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL whatever spelling the operator used."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def finish(config, instance_path: str) -> None:
+    """Fill derived values and refuse unsafe settings."""
+    env = config["AVVIKELSE_ENV"]
+    if env not in ENVIRONMENTS:
+        raise ConfigError(
+            f"AVVIKELSE_ENV={env!r} är okänt / is unknown: "
+            f"välj / choose one of {', '.join(ENVIRONMENTS)}"
+        )
+    if not config.get("SECRET_KEY"):
+        if env in ("dev", "demo", "test"):
+            config["SECRET_KEY"] = DEV_SECRET_KEY
+        else:
+            raise ConfigError(
+                "SECRET_KEY saknas. Sätt miljövariabeln SECRET_KEY till en lång slumpmässig sträng "
+                "(t.ex. python -c 'import secrets; print(secrets.token_hex(32))'). / "
+                "SECRET_KEY is missing: set the SECRET_KEY environment variable."
+            )
+    elif config["SECRET_KEY"] == DEV_SECRET_KEY and env == "production":
+        raise ConfigError("SECRET_KEY är utvecklingsnyckeln och får inte användas i drift.")
+    if not config.get("SQLALCHEMY_DATABASE_URI"):
+        config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(
+            instance_path, "avvikelse.sqlite"
+        )
+    config["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(config["SQLALCHEMY_DATABASE_URI"])
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        options.setdefault("connect_args", {}).setdefault("timeout", 15)
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
+def apply_overrides(config, overrides: Mapping | None) -> None:
+    if overrides:
+        config.update(overrides)

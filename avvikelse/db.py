@@ -1,0 +1,51 @@
+"""Declarative base with a naming convention, and SQLite connection pragmas.
+
+The naming convention must exist before the first migration so that later migrations can
+name the constraints they drop (STYLE.md 2.10).
+"""
+
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import Enum, MetaData, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+db = SQLAlchemy(model_class=Base)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    """Foreign keys are off by default in SQLite; WAL lets readers and one writer overlap."""
+    module = type(dbapi_connection).__module__
+    if not module.startswith("sqlite3"):
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.close()
+
+
+def enum_column(enum_cls, name: str) -> Enum:
+    """Enums are stored as their values, with a CHECK so both engines refuse unknown values."""
+    return Enum(
+        enum_cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=30,
+        values_callable=lambda cls: [member.value for member in cls],
+        validate_strings=True,
+    )

@@ -1,0 +1,50 @@
+"""Extensions created unbound; create_app binds them."""
+
+from flask import request
+from flask_babel import Babel
+from flask_login import LoginManager, current_user
+from flask_migrate import Migrate
+from flask_wtf import CSRFProtect
+
+from .db import db
+
+migrate = Migrate()
+login_manager = LoginManager()
+csrf = CSRFProtect()
+babel = Babel()
+
+
+def select_locale() -> str:
+    """The account's language first, then the browser's, Swedish by default."""
+    from flask import current_app
+
+    languages = current_app.config["LANGUAGES"]
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    return (
+        request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    )
+
+
+def init_extensions(app) -> None:
+    from . import PACKAGE_DIR, models, resource_dir
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=resource_dir("migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories=str(PACKAGE_DIR / "translations"),
+    )
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        return db.session.get(models.User, int(user_id))
+
+
+__all__ = ["babel", "csrf", "db", "init_extensions", "login_manager", "migrate"]

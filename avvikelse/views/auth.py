@@ -1,0 +1,61 @@
+"""Log-in and log-out."""
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import login_required, login_user, logout_user
+
+from ..extensions import db
+from ..forms import EmptyForm
+from ..forms.auth import LoginForm
+from ..services import WorkflowError
+from ..services.accounts import authenticate
+from . import utcnow
+
+bp = Blueprint("auth", __name__)
+
+
+def safe_next(target: str | None) -> str:
+    """Only same-site paths: an absolute or protocol-relative URL would be an open redirect."""
+    if not target:
+        return url_for("start.index")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return url_for("start.index")
+    if "\\" in target:
+        return url_for("start.index")
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    if form.validate_on_submit():
+        try:
+            user = authenticate(form.email.data, form.password.data, now=utcnow())
+        except WorkflowError as error:
+            db.session.commit()  # keep the failure count
+            form.password.errors.append(str(error))
+        else:
+            target = safe_next(form.next.data)
+            session.clear()  # new session and CSRF token on log-in
+            login_user(user)
+            db.session.commit()
+            flash(_("Välkommen, %(name)s!", name=user.name), "success")
+            return redirect(target)
+    status = 200 if request.method == "GET" or not form.errors else 422
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    form = EmptyForm()
+    if form.validate_on_submit():
+        logout_user()
+        session.clear()
+        flash(_("Du är utloggad."), "success")
+    return redirect(url_for("auth.login"))

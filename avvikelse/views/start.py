@@ -1,0 +1,13 @@
+"""The start page: where to report, and what waits for the logged-in user."""
+
+from flask import Blueprint, render_template
+from flask_login import current_user
+
+from ..services.accounts import account_overview
+
+bp = Blueprint("start", __name__)
+
+
+@bp.route("/")
+def index():
+    return render_template("start/index.html", overview=account_overview(current_user))

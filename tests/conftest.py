@@ -1,0 +1,118 @@
+"""Fixtures: a fresh app per test; SQLite from the models, PostgreSQL migrated once and rolled back.
+
+Set TEST_DATABASE_URL=postgresql://... to run the suite on PostgreSQL (STYLE.md 2.9).
+"""
+
+import os
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from avvikelse import create_app
+from avvikelse.config import normalize_database_url
+from avvikelse.extensions import db
+
+from . import factories
+
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
+
+BASE_TEST_CONFIG = {
+    "TESTING": True,
+    "AVVIKELSE_ENV": "test",
+    "SECRET_KEY": "test-secret-key",
+    "WTF_CSRF_ENABLED": False,
+    # Production uses 600,000 iterations (tests/test_accounts checks the default); tests need speed.
+    "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+}
+
+
+def reset_postgres_schema(url: str) -> None:
+    engine = create_engine(normalize_database_url(url))
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_migrated():
+    """Migrate the PostgreSQL test database once per session (Warehouse's way)."""
+    if not POSTGRES_URL:
+        return None
+    from flask_migrate import upgrade
+
+    reset_postgres_schema(POSTGRES_URL)
+    app = create_app({**BASE_TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": POSTGRES_URL})
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return POSTGRES_URL
+
+
+@pytest.fixture
+def app(tmp_path, postgres_migrated, request):
+    config = dict(BASE_TEST_CONFIG)
+    config.update(getattr(request, "param", {}) or {})
+    if postgres_migrated:
+        config["SQLALCHEMY_DATABASE_URI"] = postgres_migrated
+        application = create_app(config)
+        with application.app_context():
+            engine = db.engine
+            connection = engine.connect()
+            outer = connection.begin()
+            # Flask-SQLAlchemy's get_bind ignores Session(bind=...); point its engine map at the
+            # one connection and let each commit become a savepoint release instead.
+            db.engines[None] = connection
+            db.session.remove()
+            db.session.configure(join_transaction_mode="create_savepoint")
+        yield application
+        with application.app_context():
+            db.session.remove()
+        outer.rollback()
+        connection.close()
+        engine.dispose()
+    else:
+        config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp_path / 'test.sqlite'}"
+        application = create_app(config)
+        with application.app_context():
+            db.create_all()
+        yield application
+        with application.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def world(app):
+    """A small region: two organizations, a samverkansgrupp with chair, secretary and members."""
+    with app.app_context():
+        data = factories.small_world()
+        db.session.commit()
+        ids = {name: obj.id for name, obj in data.items()}
+    return ids
+
+
+class LoginActions:
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, email, password=factories.PASSWORD):
+        return self.client.post("/login", data={"email": email, "password": password})
+
+    def logout(self):
+        return self.client.post("/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return LoginActions(client)

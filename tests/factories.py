@@ -1,0 +1,111 @@
+"""Callable factories (Indico style). They flush, never commit."""
+
+from avvikelse.extensions import db
+from avvikelse.models import (
+    Category,
+    Group,
+    GroupLevel,
+    Membership,
+    MembershipRole,
+    Organization,
+    OrganizationKind,
+    Region,
+    TargetGroup,
+    Unit,
+)
+from avvikelse.services.accounts import create_user as _create_user
+
+PASSWORD = "ett-langt-losenord"  # noqa: S105
+
+
+def create_region(key="testregion", name="Testregionen"):
+    region = Region(key=key, name=name)
+    db.session.add(region)
+    db.session.flush()
+    return region
+
+
+def create_organization(region, name, kind=OrganizationKind.MUNICIPALITY, is_party=True):
+    organization = Organization(region=region, name=name, kind=kind, is_party=is_party)
+    db.session.add(organization)
+    db.session.flush()
+    return organization
+
+
+def create_unit(organization, name, parent=None):
+    unit = Unit(organization=organization, name=name, parent=parent)
+    db.session.add(unit)
+    db.session.flush()
+    return unit
+
+
+def create_user(organization, email, name=None, password=PASSWORD, **kwargs):
+    return _create_user(
+        name=name or email.split("@")[0].replace(".", " ").title(),
+        email=email,
+        organization=organization,
+        password=password,
+        **kwargs,
+    )
+
+
+def create_group(region, name, level=GroupLevel.TACTICAL, **kwargs):
+    group = Group(region=region, name=name, level=level, **kwargs)
+    db.session.add(group)
+    db.session.flush()
+    return group
+
+
+def add_member(group, user, role=MembershipRole.MEMBER, represents=None, counts=None):
+    if counts is None:
+        counts = role is MembershipRole.MEMBER and represents is not None
+    membership = Membership(
+        group=group,
+        user=user,
+        role=role,
+        represented_organization=represents,
+        counts_for_quorum=counts,
+    )
+    db.session.add(membership)
+    db.session.flush()
+    return membership
+
+
+def create_category(region, name, position=0, parent=None):
+    category = Category(region=region, name=name, position=position, parent=parent)
+    db.session.add(category)
+    db.session.flush()
+    return category
+
+
+def small_world():
+    region = create_region()
+    kommun = create_organization(region, "Testby kommun")
+    regionorg = create_organization(region, "Region Test", kind=OrganizationKind.REGION)
+    unit = create_unit(kommun, "Hemtjänst")
+    lsvo = create_group(region, "LSVO", level=GroupLevel.STRATEGIC)
+    group = create_group(
+        region, "Samverkansgrupp Äldre", target_group=TargetGroup.ELDERLY, escalation_parent=lsvo
+    )
+    admin = create_user(regionorg, "admin@test.example", name="Ada Admin", is_admin=True)
+    chair = create_user(regionorg, "chair@test.example", name="Cecilia Chair")
+    secretary = create_user(regionorg, "secretary@test.example", name="Sara Sekreterare")
+    member = create_user(kommun, "member@test.example", name="Mats Medlem", unit=unit)
+    staff = create_user(kommun, "staff@test.example", name="Stina Personal", unit=unit)
+    add_member(group, chair, MembershipRole.CHAIR)
+    add_member(group, secretary, MembershipRole.SECRETARY)
+    add_member(group, member, MembershipRole.MEMBER, represents=kommun)
+    create_category(region, "Informationsöverföring", 1)
+    return {
+        "region": region,
+        "kommun": kommun,
+        "regionorg": regionorg,
+        "unit": unit,
+        "lsvo": lsvo,
+        "group": group,
+        "admin": admin,
+        "chair": chair,
+        "secretary": secretary,
+        "member": member,
+        "staff": staff,
+    }
