@@ -1,6 +1,6 @@
 """Extensions created unbound; create_app binds them."""
 
-from flask import request
+from flask import has_request_context
 from flask_babel import Babel
 from flask_login import LoginManager, current_user
 from flask_migrate import Migrate
@@ -15,15 +15,14 @@ babel = Babel()
 
 
 def select_locale() -> str:
-    """The account's language first, then the browser's, Swedish by default."""
+    """The account's language, else Swedish: a Swedish public service speaks Swedish first,
+    whatever language the browser happens to be set to."""
     from flask import current_app
 
-    languages = current_app.config["LANGUAGES"]
-    if current_user and current_user.is_authenticated and current_user.locale in languages:
-        return current_user.locale
-    return (
-        request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
-    )
+    if has_request_context() and current_user and current_user.is_authenticated:
+        if current_user.locale in current_app.config["LANGUAGES"]:
+            return current_user.locale
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def init_extensions(app) -> None:
