@@ -18,7 +18,8 @@ def test_login_page_is_public_and_swedish(client):
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert '<html lang="sv">' in page
-    assert 'for="email"' in page and 'id="email"' in page
+    assert 'for="email"' in page
+    assert 'id="email"' in page
 
 
 def test_everything_else_needs_login(client, world):
@@ -58,7 +59,8 @@ def test_unknown_email_gives_the_same_message(client, world, auth):
 
 def test_empty_form_lists_errors_linked_to_fields(client):
     page = client.post("/login", data={}).get_data(as_text=True)
-    assert 'href="#email"' in page and 'href="#password"' in page
+    assert 'href="#email"' in page
+    assert 'href="#password"' in page
 
 
 def test_inactive_user_cannot_log_in(client, world, auth, app):

@@ -48,7 +48,8 @@ def test_accessibility_report_errors_keep_input(client):
     )
     assert response.status_code == 422
     page = response.get_data(as_text=True)
-    assert 'value="/konto"' in page and 'value="inte-en-adress"' in page
+    assert 'value="/konto"' in page
+    assert 'value="inte-en-adress"' in page
     assert "Beskriv vad som inte fungerar." in page
 
 
