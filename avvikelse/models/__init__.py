@@ -1,25 +1,62 @@
 """Every model module is imported here so Alembic autogenerate sees the whole schema."""
 
+from .action import Action, ActionStatus
+from .answer import Answer
+from .audit import AuditEntry
 from .category import Category
+from .deviation import (
+    TRANSITIONS,
+    CaseNumberCounter,
+    ConcernedOrganization,
+    ConcernedStatus,
+    Deviation,
+    DeviationDraft,
+    DeviationEvent,
+    DeviationShare,
+    DeviationState,
+    EventKind,
+    RiskLevel,
+    Transition,
+)
 from .feedback import AccessibilityReport
 from .group import Group, GroupLevel, Membership, MembershipRole, TargetGroup
-from .organization import Organization, OrganizationKind, Unit
+from .notification import EmailStatus, Notification
+from .organization import Coordinator, Organization, OrganizationKind, Unit
 from .process import Process
 from .region import Region
 from .user import User
 
 __all__ = [
+    "TRANSITIONS",
     "AccessibilityReport",
+    "Action",
+    "ActionStatus",
+    "Answer",
+    "AuditEntry",
+    "CaseNumberCounter",
     "Category",
+    "ConcernedOrganization",
+    "ConcernedStatus",
+    "Coordinator",
+    "Deviation",
+    "DeviationDraft",
+    "DeviationEvent",
+    "DeviationShare",
+    "DeviationState",
+    "EmailStatus",
+    "EventKind",
     "Group",
     "GroupLevel",
     "Membership",
     "MembershipRole",
+    "Notification",
     "Organization",
     "OrganizationKind",
     "Process",
     "Region",
+    "RiskLevel",
     "TargetGroup",
+    "Transition",
     "Unit",
     "User",
 ]

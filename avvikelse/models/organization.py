@@ -71,3 +71,17 @@ class Unit(db.Model):
 
     def __repr__(self) -> str:
         return f"<Unit {self.id} {self.name!r}>"
+
+
+class Coordinator(db.Model):
+    """Avvikelsesamordnare: answers deviations for an organization; a user may hold several."""
+
+    __tablename__ = "coordinators"
+    __table_args__ = (UniqueConstraint("user_id", "organization_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+
+    user = relationship("User", back_populates="coordinator_roles")
+    organization = relationship("Organization")

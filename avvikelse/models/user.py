@@ -29,6 +29,7 @@ class User(UserMixin, db.Model):
     organization = relationship("Organization")
     unit = relationship("Unit")
     memberships = relationship("Membership", back_populates="user")
+    coordinator_roles = relationship("Coordinator", back_populates="user")
 
     @property
     def is_active(self) -> bool:

@@ -1,0 +1,42 @@
+"""Notifications: shown in-app and e-mailed from this outbox after commit (STYLE.md 2.7)."""
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import DateTime, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..db import db, enum_column
+
+
+class EmailStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+    LOGGED = "logged"
+
+
+class Notification(db.Model):
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_user_unread", "user_id", "read_at", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # kind:object:due:recipient — one notification per key, so a job run twice sends nothing twice.
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(50))
+    deviation_id: Mapped[int | None] = mapped_column(ForeignKey("deviations.id"), index=True)
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    email_status: Mapped[EmailStatus] = mapped_column(
+        enum_column(EmailStatus, "email_status"), default=EmailStatus.PENDING, index=True
+    )
+    email_attempts: Mapped[int] = mapped_column(default=0)
+    email_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    email_error: Mapped[str | None] = mapped_column(Text)
+
+    user = relationship("User")
+    deviation = relationship("Deviation")
