@@ -4,8 +4,28 @@ import enum
 
 from flask import abort, request
 from flask_login import current_user
+from sqlalchemy import Select, and_, exists, false, or_, select
 
-from .models import MembershipRole
+from .extensions import db, login_manager
+from .models import (
+    TRANSITIONS,
+    AccessibilityReport,
+    Category,
+    ConcernedOrganization,
+    ConcernedStatus,
+    Coordinator,
+    Deviation,
+    DeviationShare,
+    DeviationState,
+    Group,
+    GroupLevel,
+    Membership,
+    MembershipRole,
+    Organization,
+    Transition,
+    Unit,
+    User,
+)
 
 # Endpoints reachable without logging in. Everything else needs an account (deny by default).
 PUBLIC_ENDPOINTS = frozenset(
@@ -49,8 +69,6 @@ def require_login_unless_public():
     if request.endpoint is None:
         return None  # unknown URL: let the router answer 404
     if not current_user.is_authenticated:
-        from .extensions import login_manager
-
         return login_manager.unauthorized()
     return None
 
@@ -74,6 +92,177 @@ def require_admin() -> None:
         abort(404)
 
 
+def administrable(model, user) -> Select:
+    """The rows an administrator may see and change: those of their own organization's region.
+
+    Every admin view loads its objects through this, so an id from another region answers 404
+    the same way an id that does not exist does. Accessibility reports are about the service,
+    which all regions share, so they have no region.
+    """
+    region_id = user.organization.region_id
+    statement = select(model)
+    if model is AccessibilityReport:
+        return statement
+    if model in (User, Unit):
+        return statement.join(Organization, model.organization_id == Organization.id).where(
+            Organization.region_id == region_id
+        )
+    if model is Membership:
+        return statement.join(Group, Membership.group_id == Group.id).where(
+            Group.region_id == region_id
+        )
+    if model in (Organization, Group, Category):
+        return statement.where(model.region_id == region_id)
+    raise TypeError(f"{model.__name__} is not administered per region")
+
+
 def require(allowed: bool) -> None:
     if not allowed:
         abort(403)
+
+
+# --- Deviations (DESIGN §1, issue "reporting and the case workflow" point 10) -----------------
+
+
+def coordinator_organization_ids(user) -> set[int]:
+    return {role.organization_id for role in user.coordinator_roles}
+
+
+def active_group_ids(user, roles=None) -> set[int]:
+    return {m.group_id for m in user.memberships if m.active and (roles is None or m.role in roles)}
+
+
+def visible_deviations(user) -> Select:
+    """The one visibility rule, used by lists, search, counts and the detail page alike.
+
+    Reporter: own reports. Coordinator: cases concerning or reported by their organizations.
+    Group members: cases routed or shared to their groups. LSVO (strategic groups): cases handed
+    over. Administrators: everything (their reads are logged as such).
+    """
+
+    query = select(Deviation)
+    if not (user and user.is_authenticated and user.active):
+        return query.where(false())
+    if user.is_admin:
+        return query
+    coordinator_orgs = select(Coordinator.organization_id).where(Coordinator.user_id == user.id)
+    my_groups = select(Membership.group_id).where(
+        Membership.user_id == user.id, Membership.active.is_(True)
+    )
+    my_strategic_regions = (
+        select(Group.region_id)
+        .join(Membership, Membership.group_id == Group.id)
+        .where(
+            Membership.user_id == user.id,
+            Membership.active.is_(True),
+            Group.level == GroupLevel.STRATEGIC,
+        )
+    )
+    return query.where(
+        or_(
+            Deviation.reporter_id == user.id,
+            Deviation.reporter_organization_id.in_(coordinator_orgs),
+            exists().where(
+                ConcernedOrganization.deviation_id == Deviation.id,
+                ConcernedOrganization.organization_id.in_(coordinator_orgs),
+            ),
+            Deviation.group_id.in_(my_groups),
+            exists().where(
+                DeviationShare.deviation_id == Deviation.id,
+                DeviationShare.group_id.in_(my_groups),
+            ),
+            and_(
+                Deviation.escalated_at.is_not(None),
+                Deviation.region_id.in_(my_strategic_regions),
+            ),
+        )
+    )
+
+
+def can_view(user, deviation) -> bool:
+
+    query = visible_deviations(user).where(Deviation.id == deviation.id)
+    return bool(db.session.scalar(select(exists(query.with_only_columns(Deviation.id)))))
+
+
+def manages_group(user, group_id: int | None) -> bool:
+    """Chair or secretary of the group: they triage, move and close its cases."""
+    return group_id is not None and group_id in active_group_ids(
+        user, roles={MembershipRole.CHAIR, MembershipRole.SECRETARY}
+    )
+
+
+def can_triage(user, deviation) -> bool:
+    return manages_group(user, deviation.group_id)
+
+
+def lsvo_manages(user, deviation) -> bool:
+    """The chair or secretary of the region's strategic group (LSVO) decides escalated cases."""
+    return any(
+        m.active
+        and m.role in (MembershipRole.CHAIR, MembershipRole.SECRETARY)
+        and m.group.level is GroupLevel.STRATEGIC
+        and m.group.region_id == deviation.region_id
+        for m in user.memberships
+    )
+
+
+def can_transition(user, deviation, transition) -> bool:
+    """Who may take which step of the state machine (the table lives in models/deviation.py)."""
+
+    sources, _target = TRANSITIONS[transition]
+    if deviation.state not in sources:
+        return False
+    if transition is Transition.LSVO_DECIDE:
+        return lsvo_manages(user, deviation)
+    return can_triage(user, deviation)
+
+
+def answerable_organizations(user, deviation) -> list:
+    """The concerned organizations this user may answer for (coordinator of, answer pending)."""
+
+    if deviation.state is not DeviationState.AWAITING_ANSWERS:
+        return []
+    mine = coordinator_organization_ids(user)
+    return [
+        c
+        for c in deviation.concerned
+        if c.organization_id in mine and c.status is ConcernedStatus.PENDING
+    ]
+
+
+def can_answer(user, deviation) -> bool:
+    return bool(answerable_organizations(user, deviation))
+
+
+def ivo_decidable_organizations(user, deviation) -> list:
+    """Only the concerned organization's own coordinator records its lex Maria/Sarah decision."""
+    if not deviation.possible_serious:
+        return []
+    mine = coordinator_organization_ids(user)
+    return [c for c in deviation.concerned if c.organization_id in mine]
+
+
+def can_see_reporter(user, deviation) -> bool:
+    """The report is the reporting unit's: other organizations see the unit, not the name."""
+    return (
+        user.id == deviation.reporter_id
+        or user.organization_id == deviation.reporter_organization_id
+        or user.is_admin
+    )
+
+
+def can_manage_actions(user, deviation) -> bool:
+
+    return deviation.state in (DeviationState.ACTIONS, DeviationState.FOLLOW_UP) and (
+        can_triage(user, deviation) or lsvo_manages(user, deviation)
+    )
+
+
+def can_comment(user, deviation) -> bool:
+    return deviation.state.is_open and (
+        can_triage(user, deviation)
+        or bool(
+            coordinator_organization_ids(user) & {c.organization_id for c in deviation.concerned}
+        )
+    )

@@ -109,3 +109,72 @@ def small_world():
         "member": member,
         "staff": staff,
     }
+
+
+def make_coordinator(user, organization):
+    from avvikelse.models import Coordinator
+
+    role = Coordinator(user=user, organization=organization)
+    db.session.add(role)
+    db.session.flush()
+    return role
+
+
+def report(concerned, category, token=None, **overrides):
+    """A valid report as the form would hand it to the service."""
+    import uuid
+    from datetime import date
+
+    from avvikelse.services.deviations import Report
+
+    values = {
+        "submission_token": token or uuid.uuid4().hex,
+        "concerned_organization_ids": [o.id for o in concerned],
+        "target_group": TargetGroup.ELDERLY,
+        "category_id": category.id,
+        "occurred_on": date(2026, 11, 20),
+        "discovered_on": date(2026, 11, 20),
+        "title": "Utskrivning utan inskrivningsmeddelande",
+        "description": "Patienten kom hem utan att hemsjukvården fått information.",
+        "probability": 3,
+        "consequence": 3,
+    }
+    values.update(overrides)
+    return Report(**values)
+
+
+def case_world():
+    """small_world plus a coordinator per organization, an LSVO chair and one submitted case."""
+    from datetime import UTC, datetime
+
+    from avvikelse.services.deviations import submit_deviation
+
+    world = small_world()
+    kommun_coordinator = create_user(
+        world["kommun"], "coord.kommun@test.example", name="Kim Samordnare"
+    )
+    region_coordinator = create_user(
+        world["regionorg"], "coord.region@test.example", name="Rut Samordnare"
+    )
+    make_coordinator(kommun_coordinator, world["kommun"])
+    make_coordinator(region_coordinator, world["regionorg"])
+    other = create_organization(world["region"], "Annanby kommun")
+    lsvo_chair = create_user(world["regionorg"], "lsvo.chair@test.example", name="Lars Lsvo")
+    add_member(world["lsvo"], lsvo_chair, MembershipRole.CHAIR)
+    lsvo_member = create_user(world["kommun"], "lsvo.member@test.example", name="Lena Lsvo")
+    add_member(world["lsvo"], lsvo_member, MembershipRole.MEMBER, represents=world["kommun"])
+    category = db.session.scalar(db.select(Category))
+    now = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+    deviation = submit_deviation(
+        report([world["regionorg"]], category), actor=world["staff"], now=now
+    )
+    world.update(
+        kommun_coordinator=kommun_coordinator,
+        region_coordinator=region_coordinator,
+        other=other,
+        lsvo_chair=lsvo_chair,
+        lsvo_member=lsvo_member,
+        category=category,
+        deviation=deviation,
+    )
+    return world
