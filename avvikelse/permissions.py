@@ -266,3 +266,20 @@ def can_comment(user, deviation) -> bool:
             coordinator_organization_ids(user) & {c.organization_id for c in deviation.concerned}
         )
     )
+
+
+def get_deviation_or_404(deviation_id: int, user, *, now, action: str = "view", options=()):
+    """Load a case through the visibility query and log the read (DESIGN §10).
+
+    A case the user may not see answers 404, so its existence is not revealed either.
+    """
+    from .services.audit import log_access
+
+    query = visible_deviations(user).where(Deviation.id == deviation_id)
+    if options:
+        query = query.options(*options)
+    deviation = db.session.scalar(query)
+    if deviation is None:
+        abort(404)
+    log_access(user, action, now=now, deviation=deviation)
+    return deviation
