@@ -2,6 +2,8 @@
 
 from datetime import datetime
 
+from sqlalchemy import select
+
 from ..db import db
 from ..models import AccessibilityReport
 
@@ -15,3 +17,20 @@ def report_accessibility_problem(
     db.session.add(report)
     db.session.flush()
     return report
+
+
+def accessibility_reports() -> list[AccessibilityReport]:
+    """Unhandled first, newest first. Reports are about the service itself, which every region
+    shares, so they have no region and every administrator sees them all."""
+    return list(
+        db.session.scalars(
+            select(AccessibilityReport).order_by(
+                AccessibilityReport.handled, AccessibilityReport.created_at.desc()
+            )
+        )
+    )
+
+
+def mark_accessibility_report_handled(report: AccessibilityReport) -> None:
+    report.handled = True
+    db.session.flush()

@@ -1,10 +1,39 @@
-"""Administration of the region configuration; hidden (404) from everyone but administrators."""
+"""Administration of the region configuration; hidden (404) from everyone but administrators.
 
-from flask import Blueprint, render_template
+Every object is loaded through permissions.administrable(), scoped to the administrator's own
+region, so an id from another region answers 404 just like an id that does not exist.
+"""
 
-from ..permissions import require_admin
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..extensions import db
+from ..forms import EmptyForm
+from ..forms.admin import (
+    CategoryForm,
+    GroupForm,
+    MembershipEditForm,
+    MembershipForm,
+    OrganizationForm,
+    UnitForm,
+    UserEditForm,
+    UserFilterForm,
+    UserForm,
+    row_options,
+)
+from ..models import AccessibilityReport, Category, Group, Membership, Organization, Unit, User
+from ..permissions import administrable, require_admin
+from ..services import WorkflowError
+from ..services import admin as service
+from ..services.accessibility import accessibility_reports, mark_accessibility_report_handled
+from . import utcnow
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+USERS_PER_PAGE = 50
+# The account list's search and page, carried through a deactivation so the admin stays put.
+USER_LIST_ARGS = ("q", "organization", "status", "sida")
 
 
 @bp.before_request
@@ -12,6 +41,618 @@ def only_administrators():
     require_admin()
 
 
+# --- Helpers -----------------------------------------------------------------------------------
+
+
+def _region_id() -> int:
+    return current_user.organization.region_id
+
+
+def _load(model, object_id: int):
+    return db.one_or_404(administrable(model, current_user).where(model.id == object_id))
+
+
+def _load_optional(model, object_id: int | None):
+    return _load(model, object_id) if object_id is not None else None
+
+
+def _refused(form, error: WorkflowError) -> None:
+    """Show a service's refusal next to the field it is about, else above the form."""
+    name = getattr(error, "field", None)
+    (form[name].errors if name in form else form.form_errors).append(str(error))
+
+
+def _form_page(form, *, heading: str, submit: str, back: str):
+    """A GET shows the form; a POST that ends up here was refused: 422, with what was typed."""
+    status = 422 if request.method == "POST" else 200
+    page = render_template("admin/form.html", form=form, heading=heading, submit=submit, back=back)
+    return page, status
+
+
+def _done(message: str, target: str):
+    """The one commit of a successful change, then Post/Redirect/Get."""
+    db.session.commit()
+    flash(message, "success")
+    return redirect(target)
+
+
+def _button_posted() -> None:
+    """The buttons post EmptyForm (CSRF only); CSRFProtect has already refused a bad token."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+
+
+def _button_action(change, message: str, target: str):
+    """Run one activate/deactivate service; a refusal is flashed on the page the user came from."""
+    _button_posted()
+    try:
+        change()
+    except WorkflowError as error:
+        flash(str(error), "error")
+        return redirect(target)
+    return _done(message, target)
+
+
+# --- Start page --------------------------------------------------------------------------------
+
+
 @bp.route("/")
 def index():
-    return render_template("admin/index.html")
+    return render_template("admin/index.html", counts=service.overview_counts(_region_id()))
+
+
+# --- Accounts ----------------------------------------------------------------------------------
+
+
+@bp.route("/anvandare")
+def users():
+    region_id = _region_id()
+    form = UserFilterForm(request.args)
+    form.organization.choices = row_options(
+        service.organization_options(region_id, include_inactive=True),
+        empty=_("Alla organisationer"),
+    )
+    filters = {}
+    if form.validate():
+        filters = {
+            "search": form.q.data,
+            "organization_id": form.organization.data,
+            "active": {"active": True, "inactive": False}.get(form.status.data),
+        }
+    page = db.paginate(
+        service.user_list(region_id, **filters),
+        page=request.args.get("sida", 1, type=int),
+        per_page=USERS_PER_PAGE,
+        error_out=False,
+    )
+    return render_template("admin/users.html", form=form, page=page, list_args=_user_list_args())
+
+
+def _user_list_args() -> dict:
+    return {key: request.args[key] for key in USER_LIST_ARGS if request.args.get(key)}
+
+
+def _user_choices(form, user: User | None = None) -> None:
+    region_id = _region_id()
+    form.organization_id.choices = row_options(
+        service.organization_options(region_id, keep=user.organization_id if user else None),
+        empty=_("Välj organisation"),
+    )
+    form.unit_id.choices = row_options(
+        service.unit_options(region_id, keep=user.unit_id if user else None),
+        label=lambda unit: unit.path,
+        optgroup=lambda unit: unit.organization.name,
+        empty=_("Ingen enhet"),
+    )
+
+
+def _account_fields(form) -> dict:
+    return {
+        "name": form.name.data,
+        "email": form.email.data,
+        "organization": _load(Organization, form.organization_id.data),
+        "unit": _load_optional(Unit, form.unit_id.data),
+        "title": form.title.data,
+        "locale": form.locale.data,
+        "is_admin": form.is_admin.data,
+        "password": form.password.data,
+    }
+
+
+@bp.route("/anvandare/ny", methods=["GET", "POST"])
+def user_new():
+    form = UserForm()
+    _user_choices(form)
+    if form.validate_on_submit():
+        try:
+            user = service.create_account(**_account_fields(form))
+        except WorkflowError as error:
+            _refused(form, error)
+        else:
+            return _done(_("Kontot för %(name)s är skapat.", name=user.name), url_for(".users"))
+    return _form_page(
+        form, heading=_("Nytt konto"), submit=_("Skapa kontot"), back=url_for(".users")
+    )
+
+
+@bp.route("/anvandare/<int:user_id>", methods=["GET", "POST"])
+def user_edit(user_id: int):
+    user = _load(User, user_id)
+    form = UserEditForm(obj=user)
+    _user_choices(form, user)
+    if form.validate_on_submit():
+        try:
+            service.update_account(user, **_account_fields(form), actor=current_user)
+        except WorkflowError as error:
+            _refused(form, error)
+        else:
+            return _done(_("Kontot för %(name)s är sparat.", name=user.name), url_for(".users"))
+    return _form_page(
+        form,
+        heading=_("Ändra konto: %(name)s", name=user.name),
+        submit=_("Spara"),
+        back=url_for(".users"),
+    )
+
+
+@bp.post("/anvandare/<int:user_id>/aktiv")
+def user_toggle(user_id: int):
+    user = _load(User, user_id)
+    active = not user.active
+    message = (
+        _("%(name)s är aktiverad och kan logga in igen.", name=user.name)
+        if active
+        else _("%(name)s är inaktiverad och kan inte logga in.", name=user.name)
+    )
+    return _button_action(
+        lambda: service.set_account_active(user, active, actor=current_user),
+        message,
+        url_for(".users", **_user_list_args()),
+    )
+
+
+# --- Organizations -----------------------------------------------------------------------------
+
+
+@bp.route("/organisationer")
+def organizations():
+    return render_template("admin/organizations.html", rows=service.organization_list(_region_id()))
+
+
+def _organization_fields(form) -> dict:
+    return {"name": form.name.data, "kind": form.kind.data, "is_party": form.is_party.data}
+
+
+@bp.route("/organisationer/ny", methods=["GET", "POST"])
+def organization_new():
+    form = OrganizationForm()
+    if form.validate_on_submit():
+        try:
+            organization = service.create_organization(_region_id(), **_organization_fields(form))
+        except WorkflowError as error:
+            _refused(form, error)
+        else:
+            return _done(
+                _("%(name)s är tillagd.", name=organization.name), url_for(".organizations")
+            )
+    return _form_page(
+        form,
+        heading=_("Ny organisation"),
+        submit=_("Lägg till"),
+        back=url_for(".organizations"),
+    )
+
+
+@bp.route("/organisationer/<int:organization_id>", methods=["GET", "POST"])
+def organization_edit(organization_id: int):
+    organization = _load(Organization, organization_id)
+    form = OrganizationForm(obj=organization)
+    if form.validate_on_submit():
+        try:
+            service.update_organization(organization, **_organization_fields(form))
+        except WorkflowError as error:
+            _refused(form, error)
+        else:
+            return _done(
+                _("%(name)s är sparad.", name=organization.name), url_for(".organizations")
+            )
+    return _form_page(
+        form,
+        heading=_("Ändra organisation: %(name)s", name=organization.name),
+        submit=_("Spara"),
+        back=url_for(".organizations"),
+    )
+
+
+@bp.post("/organisationer/<int:organization_id>/aktiv")
+def organization_toggle(organization_id: int):
+    organization = _load(Organization, organization_id)
+    active = not organization.active
+    message = (
+        _("%(name)s är aktiverad.", name=organization.name)
+        if active
+        else _("%(name)s är inaktiverad.", name=organization.name)
+    )
+    return _button_action(
+        lambda: service.set_organization_active(organization, active),
+        message,
+        url_for(".organizations"),
+    )
+
+
+# --- Units -------------------------------------------------------------------------------------
+
+
+@bp.route("/organisationer/<int:organization_id>/enheter")
+def units(organization_id: int):
+    organization = _load(Organization, organization_id)
+    return render_template(
+        "admin/units.html", organization=organization, tree=service.unit_tree(organization)
+    )
+
+
+def _unit_parent_choices(form, organization: Organization, unit: Unit | None = None) -> None:
+    form.parent_id.choices = row_options(
+        service.unit_parent_options(organization, unit),
+        label=lambda u: u.path,
+        empty=_("Ingen – direkt under %(name)s", name=organization.name),
+    )
+
+
+@bp.route("/organisationer/<int:organization_id>/enheter/ny", methods=["GET", "POST"])
+def unit_new(organization_id: int):
+    organization = _load(Organization, organization_id)
+    form = UnitForm(parent_id=request.args.get("under", type=int))
+    _unit_parent_choices(form, organization)
+    back = url_for(".units", organization_id=organization.id)
+    if form.validate_on_submit():
+        try:
+            unit = service.create_unit(
+                organization, name=form.name.data, parent=_load_optional(Unit, form.parent_id.data)
+            )
+        except WorkflowError as error:
+            _refused(form, error)
+        else:
+            return _done(_("%(name)s är tillagd.", name=unit.name), back)
+    return _form_page(
+        form,
+        heading=_("Ny enhet i %(name)s", name=organization.name),
+        submit=_("Lägg till"),
+        back=back,
+    )
+
+
+@bp.route("/enheter/<int:unit_id>", methods=["GET", "POST"])
+def unit_edit(unit_id: int):
+    unit = _load(Unit, unit_id)
+    form = UnitForm(obj=unit)
+    _unit_parent_choices(form, unit.organization, unit)
+    back = url_for(".units", organization_id=unit.organization_id)
+    if form.validate_on_submit():
+        try:
+            service.update_unit(
+                unit, name=form.name.data, parent=_load_optional(Unit, form.parent_id.data)
+            )
+        except WorkflowError as error:
+            _refused(form, error)
+        else:
+            return _done(_("%(name)s är sparad.", name=unit.name), back)
+    return _form_page(
+        form,
+        heading=_("Ändra enhet: %(name)s", name=unit.name),
+        submit=_("Spara"),
+        back=back,
+    )
+
+
+@bp.post("/enheter/<int:unit_id>/aktiv")
+def unit_toggle(unit_id: int):
+    unit = _load(Unit, unit_id)
+    active = not unit.active
+    message = (
+        _("%(name)s är aktiverad.", name=unit.name)
+        if active
+        else _("%(name)s är inaktiverad.", name=unit.name)
+    )
+    return _button_action(
+        lambda: service.set_unit_active(unit, active),
+        message,
+        url_for(".units", organization_id=unit.organization_id),
+    )
+
+
+# --- Groups and memberships --------------------------------------------------------------------
+
+
+@bp.route("/grupper")
+def groups():
+    return render_template("admin/groups.html", rows=service.group_list(_region_id()))
+
+
+@bp.route("/grupper/<int:group_id>", endpoint="group")
+def group_page(group_id: int):
+    group = _load(Group, group_id)
+    return render_template(
+        "admin/group.html", group=group, memberships=service.group_memberships(group)
+    )
+
+
+def _group_fields(form) -> dict:
+    return {
+        "name": form.name.data,
+        "short_name": form.short_name.data,
+        "level": form.level.data,
+        "target_group": form.target_group.data,
+        "escalation_parent": _load_optional(Group, form.escalation_parent_id.data),
+    }
+
+
+def _escalation_choices(form, group: Group | None = None) -> None:
+    form.escalation_parent_id.choices = row_options(
+        service.escalation_parent_options(_region_id(), group),
+        empty=_("Ingen"),
+    )
+
+
+@bp.route("/grupper/ny", methods=["GET", "POST"])
+def group_new():
+    form = GroupForm()
+    _escalation_choices(form)
+    if form.validate_on_submit():
+        try:
+            group = service.create_group(_region_id(), **_group_fields(form))
+        except WorkflowError as error:
+            _refused(form, error)
+        else:
+            return _done(
+                _("%(name)s är skapad.", name=group.name), url_for(".group", group_id=group.id)
+            )
+    return _form_page(
+        form, heading=_("Ny grupp"), submit=_("Skapa gruppen"), back=url_for(".groups")
+    )
+
+
+@bp.route("/grupper/<int:group_id>/andra", methods=["GET", "POST"])
+def group_edit(group_id: int):
+    group = _load(Group, group_id)
+    form = GroupForm(obj=group)
+    _escalation_choices(form, group)
+    back = url_for(".group", group_id=group.id)
+    if form.validate_on_submit():
+        try:
+            service.update_group(group, **_group_fields(form))
+        except WorkflowError as error:
+            _refused(form, error)
+        else:
+            return _done(_("%(name)s är sparad.", name=group.name), back)
+    return _form_page(
+        form,
+        heading=_("Ändra grupp: %(name)s", name=group.name),
+        submit=_("Spara"),
+        back=back,
+    )
+
+
+@bp.post("/grupper/<int:group_id>/aktiv")
+def group_toggle(group_id: int):
+    group = _load(Group, group_id)
+    active = not group.active
+    message = (
+        _("%(name)s är aktiverad.", name=group.name)
+        if active
+        else _("%(name)s är inaktiverad.", name=group.name)
+    )
+    return _button_action(
+        lambda: service.set_group_active(group, active),
+        message,
+        url_for(".group", group_id=group.id),
+    )
+
+
+def _membership_choices(form, group: Group, membership: Membership | None = None) -> None:
+    region_id = _region_id()
+    if membership is None:
+        form.user_id.choices = row_options(
+            service.user_options(region_id, exclude_group=group),
+            label=lambda user: f"{user.name} ({user.organization.name})",
+            empty=_("Välj person"),
+        )
+    keep = membership.represented_organization_id if membership else None
+    form.represented_organization_id.choices = row_options(
+        service.organization_options(region_id, keep=keep),
+        empty=_("Ingen"),
+    )
+
+
+def _membership_fields(form) -> dict:
+    return {
+        "role": form.role.data,
+        "function": form.function.data,
+        "represented_organization": _load_optional(
+            Organization, form.represented_organization_id.data
+        ),
+        "counts_for_quorum": form.counts_for_quorum.data,
+    }
+
+
+@bp.route("/grupper/<int:group_id>/medlemmar/ny", methods=["GET", "POST"])
+def membership_new(group_id: int):
+    group = _load(Group, group_id)
+    form = MembershipForm()
+    _membership_choices(form, group)
+    back = url_for(".group", group_id=group.id)
+    if form.validate_on_submit():
+        try:
+            membership = service.add_membership(
+                group, user=_load(User, form.user_id.data), **_membership_fields(form)
+            )
+        except WorkflowError as error:
+            _refused(form, error)
+        else:
+            return _done(
+                _(
+                    "%(name)s är tillagd i %(group)s.",
+                    name=membership.user.name,
+                    group=group.name,
+                ),
+                back,
+            )
+    return _form_page(
+        form,
+        heading=_("Lägg till medlem i %(group)s", group=group.name),
+        submit=_("Lägg till"),
+        back=back,
+    )
+
+
+def _active_membership(membership_id: int) -> Membership:
+    """A removed membership is history: it is not edited or removed again."""
+    membership = _load(Membership, membership_id)
+    if not membership.active:
+        abort(404)
+    return membership
+
+
+@bp.route("/medlemskap/<int:membership_id>", methods=["GET", "POST"])
+def membership_edit(membership_id: int):
+    membership = _active_membership(membership_id)
+    form = MembershipEditForm(obj=membership)
+    _membership_choices(form, membership.group, membership)
+    back = url_for(".group", group_id=membership.group_id)
+    if form.validate_on_submit():
+        try:
+            service.update_membership(membership, **_membership_fields(form))
+        except WorkflowError as error:
+            _refused(form, error)
+        else:
+            return _done(_("Medlemskapet för %(name)s är sparat.", name=membership.user.name), back)
+    return _form_page(
+        form,
+        heading=_(
+            "Ändra medlemskap: %(name)s i %(group)s",
+            name=membership.user.name,
+            group=membership.group.name,
+        ),
+        submit=_("Spara"),
+        back=back,
+    )
+
+
+@bp.post("/medlemskap/<int:membership_id>/ta-bort")
+def membership_remove(membership_id: int):
+    membership = _active_membership(membership_id)
+    return _button_action(
+        lambda: service.remove_membership(membership),
+        _(
+            "%(name)s är borttagen ur %(group)s.",
+            name=membership.user.name,
+            group=membership.group.name,
+        ),
+        url_for(".group", group_id=membership.group_id),
+    )
+
+
+# --- Categories --------------------------------------------------------------------------------
+
+
+@bp.route("/kategorier")
+def categories():
+    return render_template("admin/categories.html", tree=service.category_tree(_region_id()))
+
+
+def _category_fields(form) -> dict:
+    return {
+        "name": form.name.data,
+        "description": form.description.data,
+        "parent": _load_optional(Category, form.parent_id.data),
+    }
+
+
+def _category_parent_choices(form, category: Category | None = None) -> None:
+    form.parent_id.choices = row_options(
+        service.category_parent_options(_region_id(), category),
+        empty=_("Ingen – det här är en huvudkategori"),
+    )
+
+
+@bp.route("/kategorier/ny", methods=["GET", "POST"])
+def category_new():
+    form = CategoryForm(parent_id=request.args.get("under", type=int))
+    _category_parent_choices(form)
+    if form.validate_on_submit():
+        try:
+            category = service.create_category(_region_id(), **_category_fields(form))
+        except WorkflowError as error:
+            _refused(form, error)
+        else:
+            return _done(_("%(name)s är tillagd.", name=category.name), url_for(".categories"))
+    return _form_page(
+        form,
+        heading=_("Ny kategori"),
+        submit=_("Lägg till"),
+        back=url_for(".categories"),
+    )
+
+
+@bp.route("/kategorier/<int:category_id>", methods=["GET", "POST"])
+def category_edit(category_id: int):
+    category = _load(Category, category_id)
+    form = CategoryForm(obj=category)
+    _category_parent_choices(form, category)
+    if form.validate_on_submit():
+        try:
+            service.update_category(category, **_category_fields(form))
+        except WorkflowError as error:
+            _refused(form, error)
+        else:
+            return _done(_("%(name)s är sparad.", name=category.name), url_for(".categories"))
+    return _form_page(
+        form,
+        heading=_("Ändra kategori: %(name)s", name=category.name),
+        submit=_("Spara"),
+        back=url_for(".categories"),
+    )
+
+
+@bp.post("/kategorier/<int:category_id>/flytta/<any(upp, ned):direction>")
+def category_move(category_id: int, direction: str):
+    category = _load(Category, category_id)
+    return _button_action(
+        lambda: service.move_category(category, up=direction == "upp"),
+        _("%(name)s är flyttad.", name=category.name),
+        url_for(".categories", _anchor=f"kategori-{category.id}"),
+    )
+
+
+@bp.post("/kategorier/<int:category_id>/avveckla")
+def category_toggle(category_id: int):
+    category = _load(Category, category_id)
+    retire = not category.is_retired
+    message = (
+        _("%(name)s är avvecklad och kan inte väljas i nya rapporter.", name=category.name)
+        if retire
+        else _("%(name)s kan väljas igen.", name=category.name)
+    )
+    return _button_action(
+        lambda: service.set_category_retired(category, retire, now=utcnow()),
+        message,
+        url_for(".categories", _anchor=f"kategori-{category.id}"),
+    )
+
+
+# --- Accessibility reports ---------------------------------------------------------------------
+
+
+@bp.route("/tillganglighet", endpoint="accessibility_reports")
+def accessibility_report_list():
+    return render_template("admin/accessibility_reports.html", reports=accessibility_reports())
+
+
+@bp.post("/tillganglighet/<int:report_id>/hanterad")
+def accessibility_report_handle(report_id: int):
+    report = _load(AccessibilityReport, report_id)
+    return _button_action(
+        lambda: mark_accessibility_report_handled(report),
+        _("Rapporten är markerad som hanterad."),
+        url_for(".accessibility_reports"),
+    )

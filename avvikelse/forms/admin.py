@@ -1,0 +1,253 @@
+"""Administration forms: input only. Uniqueness, cycles and the quorum rule are checked in
+services/admin.py, so the CLI and the views refuse the same things with the same words.
+
+Select fields that list rows get their choices from the view (from a service query), because
+they depend on the administrator's region.
+"""
+
+from collections.abc import Callable, Iterable
+
+from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    SearchField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, Optional
+
+from ..models import GroupLevel, MembershipRole, OrganizationKind, TargetGroup
+from . import EmailAddress
+
+# Language names are written in their own language, as language pickers do everywhere.
+LOCALE_CHOICES = [SelectChoice("sv", "Svenska"), SelectChoice("en", "English")]
+
+
+def optional_id(value) -> int | None:
+    """The empty option means none; anything else is a row id."""
+    if value in (None, ""):
+        return None
+    return int(value)
+
+
+def optional_enum(enum_cls) -> Callable:
+    def coerce(value):
+        return enum_cls(value) if value not in (None, "") else None
+
+    return coerce
+
+
+def enum_options(enum_cls, *, empty=None) -> list[SelectChoice]:
+    """Enum members in their declared order (the order of the hierarchy), with their titles."""
+    options = [SelectChoice("", empty)] if empty is not None else []
+    return options + [SelectChoice(member.value, member.title) for member in enum_cls]
+
+
+def row_options(
+    rows: Iterable,
+    *,
+    label: Callable = lambda row: row.name,
+    empty=None,
+    optgroup: Callable | None = None,
+) -> list[SelectChoice]:
+    options = [SelectChoice("", empty)] if empty is not None else []
+    return options + [
+        SelectChoice(row.id, label(row), optgroup=optgroup(row) if optgroup else None)
+        for row in rows
+    ]
+
+
+def _name_field(label, missing):
+    return StringField(
+        label,
+        validators=[DataRequired(missing), Length(max=200, message=_l("Högst 200 tecken."))],
+    )
+
+
+class UserFilterForm(FlaskForm):
+    """The search on the account list: sent with GET, so no CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    q = SearchField(
+        _l("Sök på namn eller e-postadress"),
+        validators=[Optional(), Length(max=200, message=_l("Högst 200 tecken."))],
+    )
+    organization = SelectField(_l("Organisation"), coerce=optional_id)
+    status = SelectField(
+        _l("Status"),
+        choices=[
+            SelectChoice("", _l("Alla")),
+            SelectChoice("active", _l("Aktiva")),
+            SelectChoice("inactive", _l("Inaktiva")),
+        ],
+        default="",
+    )
+
+
+class UserForm(FlaskForm):
+    name = _name_field(_l("Namn"), _l("Fyll i namnet."))
+    email = EmailField(
+        _l("E-postadress"),
+        validators=[
+            DataRequired(_l("Fyll i e-postadressen.")),
+            EmailAddress(_l("Skriv en giltig e-postadress, t.ex. namn@kommun.se.")),
+            Length(max=254, message=_l("Högst 254 tecken.")),
+        ],
+        render_kw={"autocomplete": "off"},
+    )
+    organization_id = SelectField(
+        _l("Organisation"),
+        coerce=optional_id,
+        validators=[DataRequired(_l("Välj organisation."))],
+    )
+    unit_id = SelectField(
+        _l("Enhet"),
+        coerce=optional_id,
+        description=_l("Enheten måste höra till den valda organisationen."),
+    )
+    title = StringField(
+        _l("Befattning"),
+        validators=[Optional(), Length(max=200, message=_l("Högst 200 tecken."))],
+    )
+    locale = SelectField(_l("Språk"), choices=LOCALE_CHOICES, default="sv")
+    is_admin = BooleanField(
+        _l("Administratör"),
+        description=_l("Får ändra regionens konton, organisationer, grupper och kategorier."),
+    )
+    password = PasswordField(
+        _l("Startlösenord"),
+        validators=[DataRequired(_l("Ange ett startlösenord."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The length rule is the one services/accounts.py enforces; the hint just tells it.
+        self.password.description = _(
+            "Minst %(n)d tecken.",
+            n=current_app.config["PASSWORD_MIN_LENGTH"],
+        )
+
+
+class UserEditForm(UserForm):
+    password = PasswordField(
+        _l("Nytt lösenord"),
+        validators=[Optional()],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.password.description = _(
+            "Lämna tomt för att behålla det nuvarande lösenordet. Ett nytt måste ha minst "
+            "%(n)d tecken.",
+            n=current_app.config["PASSWORD_MIN_LENGTH"],
+        )
+
+
+class OrganizationForm(FlaskForm):
+    name = _name_field(_l("Namn"), _l("Fyll i organisationens namn."))
+    kind = SelectField(
+        _l("Typ"),
+        choices=enum_options(OrganizationKind, empty=_l("Välj typ")),
+        coerce=optional_enum(OrganizationKind),
+        validators=[DataRequired(_l("Välj typ av organisation."))],
+    )
+    is_party = BooleanField(
+        _l("Part i samverkan (huvudman)"),
+        default=True,
+        description=_l(
+            "Organisationen har skrivit under samverkansöverenskommelsen. Privata "
+            "vårdgivare är oftast inte parter."
+        ),
+    )
+
+
+class UnitForm(FlaskForm):
+    name = _name_field(_l("Namn"), _l("Fyll i enhetens namn."))
+    parent_id = SelectField(
+        _l("Ligger under"),
+        coerce=optional_id,
+        description=_l("Till exempel förvaltning → verksamhet → enhet."),
+    )
+
+
+class GroupForm(FlaskForm):
+    name = _name_field(_l("Namn"), _l("Fyll i gruppens namn."))
+    short_name = StringField(
+        _l("Kortnamn"),
+        validators=[Optional(), Length(max=60, message=_l("Högst 60 tecken."))],
+        description=_l("Visas i listor, t.ex. LSVO."),
+    )
+    level = SelectField(
+        _l("Nivå"),
+        choices=enum_options(GroupLevel, empty=_l("Välj nivå")),
+        coerce=optional_enum(GroupLevel),
+        validators=[DataRequired(_l("Välj gruppens nivå."))],
+    )
+    target_group = SelectField(
+        _l("Målgrupp"),
+        choices=enum_options(TargetGroup, empty=_l("Ingen särskild målgrupp")),
+        coerce=optional_enum(TargetGroup),
+        description=_l("Avvikelser för målgruppen går till den här gruppen."),
+    )
+    escalation_parent_id = SelectField(
+        _l("Överlämnar till"),
+        coerce=optional_id,
+        description=_l("Gruppen som tar emot ärenden som lämnas över, t.ex. LSVO."),
+    )
+
+
+class MembershipForm(FlaskForm):
+    user_id = SelectField(
+        _l("Person"), coerce=optional_id, validators=[DataRequired(_l("Välj person."))]
+    )
+    role = SelectField(
+        _l("Roll"),
+        choices=enum_options(MembershipRole),
+        coerce=optional_enum(MembershipRole),
+        default=MembershipRole.MEMBER.value,
+        validators=[DataRequired(_l("Välj roll."))],
+    )
+    function = StringField(
+        _l("Funktion"),
+        validators=[Optional(), Length(max=200, message=_l("Högst 200 tecken."))],
+        description=_l("T.ex. verksamhetschef hemsjukvård."),
+    )
+    represented_organization_id = SelectField(_l("Företräder"), coerce=optional_id)
+    counts_for_quorum = BooleanField(
+        _l("Räknas för beslutsförhet"),
+        description=_l(
+            "Bara ledamöter som företräder en organisation räknas. Ordförande, sekreterare "
+            "och adjungerade räknas aldrig."
+        ),
+    )
+
+
+class MembershipEditForm(MembershipForm):
+    """The person of a membership does not change; remove it and add another instead."""
+
+    user_id = None
+
+
+class CategoryForm(FlaskForm):
+    name = _name_field(_l("Namn"), _l("Fyll i kategorins namn."))
+    description = TextAreaField(
+        _l("Beskrivning"),
+        validators=[Optional(), Length(max=500, message=_l("Högst 500 tecken."))],
+        description=_l("Hjälper den som rapporterar att välja rätt."),
+    )
+    parent_id = SelectField(
+        _l("Huvudkategori"),
+        coerce=optional_id,
+        description=_l("Välj en huvudkategori om det här är en underkategori."),
+    )
