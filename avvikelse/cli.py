@@ -35,7 +35,7 @@ def _upgrade_database(app) -> None:
         upgrade()
 
 
-@main.command("serve")
+@main.command("serve", with_appcontext=False)
 @click.option("--demo", is_flag=True, help="Load the region's demo people and print log-ins.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
@@ -44,7 +44,9 @@ def serve_command(demo: bool, host: str, port: int):
     from . import create_app
     from .config import ConfigError
     from .extensions import db
+    from .services import WorkflowError
     from .services.demo import DEMO_PASSWORD, load_demo
+    from .services.regions import RegionFileError
     from .views import utcnow
 
     overrides = {"AVVIKELSE_ENV": "demo"} if demo and "AVVIKELSE_ENV" not in os.environ else {}
@@ -57,7 +59,10 @@ def serve_command(demo: bool, host: str, port: int):
         region_name = app.config["AVVIKELSE_REGION"]
         _load_region_or_fail(region_name)
         if demo:
-            logins = load_demo(region_name, now=utcnow())
+            try:
+                logins = load_demo(region_name, now=utcnow())
+            except (RegionFileError, WorkflowError) as error:
+                raise click.ClickException(str(error)) from error
         db.session.commit()
         if demo:
             click.echo(
@@ -66,7 +71,11 @@ def serve_command(demo: bool, host: str, port: int):
             for label, user in logins:
                 click.echo(f"  {label:<42} {user.email:<45} {user.name}")
     click.echo(f"\nÖppna http://{host}:{port}/ i webbläsaren. Avsluta med Ctrl+C.\n")
-    app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
+    # Not app.run(): under a FlaskGroup command it returns at once (FLASK_RUN_FROM_CLI is set).
+    # run_simple is what `flask run` itself calls.
+    from werkzeug.serving import run_simple
+
+    run_simple(host, port, app, use_reloader=False, use_debugger=False, threaded=True)
 
 
 def _load_region_or_fail(name_or_path: str):

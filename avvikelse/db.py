@@ -4,6 +4,9 @@ The naming convention must exist before the first migration so that later migrat
 name the constraints they drop (STYLE.md 2.10).
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import Enum, MetaData, event
 from sqlalchemy.engine import Engine
@@ -49,3 +52,20 @@ def enum_column(enum_cls, name: str) -> Enum:
         values_callable=lambda cls: [member.value for member in cls],
         validate_strings=True,
     )
+
+
+@contextmanager
+def savepoint() -> Iterator[None]:
+    """`db.session.begin_nested()` that also holds on SQLite.
+
+    pysqlite opens its transaction only before the first INSERT/UPDATE/DELETE. A SAVEPOINT sent
+    before that opens the transaction itself, and its RELEASE then commits everything (SQLAlchemy
+    docs, pysqlite "Serializable isolation / Savepoints"). Opening the transaction first keeps the
+    caller's commit or rollback in charge.
+    """
+    connection = db.session.connection()
+    dbapi_connection = connection.connection.dbapi_connection
+    if connection.dialect.name == "sqlite" and not dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN")
+    with db.session.begin_nested():
+        yield

@@ -1,0 +1,118 @@
+"""The load-region and create-user commands (flaskr's test_init_db_command style)."""
+
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash
+
+from avvikelse.extensions import db
+from avvikelse.models import Region, User
+
+PASSWORD = "ett-langt-losenord"
+
+
+def load_blekinge(runner):
+    result = runner.invoke(args=["load-region", "blekinge"])
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def test_load_region_commits_and_says_what_it_did(app, runner):
+    result = load_blekinge(runner)
+    assert result.output.startswith("Blekinge (blekinge) laddad. Nya: region 1, organisationer 8")
+
+    with app.app_context():
+        assert db.session.scalar(select(Region.name).where(Region.key == "blekinge")) == "Blekinge"
+
+    again = load_blekinge(runner)
+    assert again.output == "Blekinge (blekinge): redan aktuell, inget ändrat.\n"
+
+
+def test_load_region_with_a_missing_file_fails(runner, tmp_path):
+    missing = tmp_path / "saknas.toml"
+    result = runner.invoke(args=["load-region", str(missing)])
+    assert result.exit_code != 0
+    assert f"Regionfilen {missing} finns inte. Inbyggda regioner: blekinge" in result.output
+
+
+def test_load_region_with_a_broken_file_names_file_and_entry(app, runner, tmp_path):
+    broken = tmp_path / "trasig.toml"
+    broken.write_text('[region]\nkey = "x"\nname = "X"\n\n[[organizations]]\nkey = "k"\n')
+
+    result = runner.invoke(args=["load-region", str(broken)])
+
+    assert result.exit_code != 0
+    assert f'{broken}: organizations[1] "k": nyckeln "name" saknas' in result.output
+    assert f'{broken}: organizations[1] "k": nyckeln "kind" saknas' in result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Region.id))) == 0
+
+
+def create_user(runner, *, email="nina.nyberg@karlskrona.example", password=PASSWORD):
+    return runner.invoke(
+        args=[
+            "create-user",
+            "--name",
+            "Nina Nyberg",
+            "--email",
+            email,
+            "--organization",
+            "Karlskrona kommun",
+            "--region",
+            "blekinge",
+            "--password",
+            password,
+        ]
+    )
+
+
+def test_create_user_asks_for_the_password_twice(app, runner):
+    load_blekinge(runner)
+    result = runner.invoke(
+        args=[
+            "create-user",
+            "--name",
+            "Nina Nyberg",
+            "--email",
+            "Nina.Nyberg@Karlskrona.example",
+            "--organization",
+            "Karlskrona kommun",
+            "--admin",
+        ],
+        input="ett-langt-losenord\nett-langt-losenord\n",
+    )
+
+    assert result.exit_code == 0, result.output
+    assert "Skapade nina.nyberg@karlskrona.example (administratör)." in result.output
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == "nina.nyberg@karlskrona.example"))
+        assert user.is_admin
+        assert user.organization.name == "Karlskrona kommun"
+        assert check_password_hash(user.password_hash, "ett-langt-losenord")
+
+
+def test_create_user_refuses_a_short_password(app, runner):
+    load_blekinge(runner)
+    result = create_user(runner, password="kort")
+
+    assert result.exit_code != 0
+    assert "Lösenordet måste ha minst 12 tecken." in result.output
+    with app.app_context():
+        assert db.session.scalar(select(User).where(User.email.like("nina%"))) is None
+
+
+def test_create_user_refuses_an_email_already_in_use(runner):
+    load_blekinge(runner)
+    assert create_user(runner).exit_code == 0
+
+    result = create_user(runner, email="NINA.Nyberg@karlskrona.example")
+
+    assert result.exit_code != 0
+    assert (
+        "Det finns redan ett konto med e-postadressen nina.nyberg@karlskrona.example."
+        in result.output
+    )
+
+
+def test_create_user_needs_a_known_organization(runner):
+    result = create_user(runner)
+    assert result.exit_code != 0
+    assert "Organisationen 'Karlskrona kommun' finns inte i regionen 'blekinge'." in result.output
