@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from ..db import db, savepoint
 from ..models import (
     Category,
+    Coordinator,
     Group,
     GroupLevel,
     Membership,
@@ -100,6 +101,7 @@ class PersonSpec:
     organization: str
     unit: tuple[str, ...] | None
     title: str | None
+    coordinator_for: tuple[str, ...] = ()
 
 
 @dataclass
@@ -270,6 +272,7 @@ _PERSON_KEYS = {
     "organization": _Key(str, True),
     "unit": _Key(str),
     "title": _Key(str, max_length=200),
+    "coordinator_for": _Key(list),
 }
 _GROUP_KEYS = {
     "key": _Key(str, True, 60),
@@ -476,11 +479,22 @@ class _Checker:
                 if unit not in unit_paths[organization]:
                     name = organizations[organization].name
                     self.error(where, f'okänd enhet "{data["unit"]}" i {name}')
+            coordinator_for = data.get("coordinator_for", [])
+            for key in coordinator_for:
+                if key not in organization_keys:
+                    self.error(where, f'coordinator_for: okänd organisation "{key}"')
             if "key" in data:
                 self.unique(where, keys, data["key"], "nyckeln")
             if len(self.errors) == errors:
                 people[data["key"]] = PersonSpec(
-                    where, data["key"], data["name"], email, organization, unit, data.get("title")
+                    where,
+                    data["key"],
+                    data["name"],
+                    email,
+                    organization,
+                    unit,
+                    data.get("title"),
+                    tuple(coordinator_for),
                 )
         return people
 
@@ -668,6 +682,14 @@ class _Loader:
         users = {
             person.key: self.user(person, region, organizations, units) for person in spec.people
         }
+        for person in spec.people:
+            for key in person.coordinator_for:
+                self.where = f'{person.where} → coordinator_for "{key}"'
+                natural = {
+                    "user_id": users[person.key].id,
+                    "organization_id": organizations[key].id,
+                }
+                self.upsert("coordinator", Coordinator, natural, {})
         groups = self.groups(region, organizations, users)
         self.categories(region, None, spec.categories)
         for process in spec.processes:

@@ -42,6 +42,8 @@ def test_demo_logins_in_file_order_with_one_password(ctx):
         "Sekreterare LSVO",
         "Ledamot LSVO (Region Blekinge)",
         "Ledamot LSVO (Ronneby)",
+        "Avvikelsesamordnare Region Blekinge",
+        "Avvikelsesamordnare Ronneby kommun",
     ]
     admin = logins[0][1]
     assert admin.is_admin

@@ -543,3 +543,15 @@ def test_failure_while_applying_rolls_everything_back(ctx, tmp_path):
     assert db.session.scalar(select(Region).where(Region.key == "annat")) is None
     db.session.commit()
     assert row_counts() == counts
+
+
+def test_coordinators_come_from_the_file(ctx):
+    from avvikelse.models import Coordinator
+
+    load_region("blekinge")
+    pairs = {
+        (c.user.email.split("@")[1], c.organization.name)
+        for c in db.session.scalars(select(Coordinator))
+    }
+    assert ("ronneby.example", "Ronneby kommun") in pairs
+    assert len(pairs) == 6
