@@ -24,7 +24,7 @@ def main():
 
 def register_commands(app) -> None:
     """Commands also reachable through `flask --app avvikelse ...`."""
-    for command in (load_region_command, create_user_command):
+    for command in (load_region_command, create_user_command, jobs_group):
         app.cli.add_command(command)
 
 
@@ -75,6 +75,10 @@ def serve_command(demo: bool, host: str, port: int):
     # run_simple is what `flask run` itself calls.
     from werkzeug.serving import run_simple
 
+    if demo:
+        from .jobs import start_demo_scheduler
+
+        start_demo_scheduler(app)
     run_simple(host, port, app, use_reloader=False, use_debugger=False, threaded=True)
 
 
@@ -135,6 +139,32 @@ def create_user_command(name, email, organization_name, region_key, is_admin, pa
         raise click.ClickException(str(error)) from error
     db.session.commit()
     click.echo(f"Skapade {user.email} ({'administratör' if is_admin else 'användare'}).")
+
+
+@main.group("jobs")
+def jobs_group():
+    """Scheduled jobs, run by hand."""
+
+
+@jobs_group.command("run")
+@click.argument("name")
+@with_appcontext
+def run_job_command(name: str):
+    """Run one job now and print what it did."""
+    from .jobs import JOBS, run_job
+
+    if name not in JOBS:
+        raise click.ClickException(f"Okänt jobb {name!r}. Jobb: {', '.join(sorted(JOBS))}")
+    click.echo(f"{name}: {run_job(name)}")
+
+
+@jobs_group.command("list")
+def list_jobs_command():
+    """List the jobs and how often the scheduler runs them."""
+    from .jobs import JOBS
+
+    for job in JOBS.values():
+        click.echo(f"{job.name:<20} var {job.seconds} s  {job.description}")
 
 
 main.add_command(load_region_command)

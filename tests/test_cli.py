@@ -116,3 +116,25 @@ def test_create_user_needs_a_known_organization(runner):
     result = create_user(runner)
     assert result.exit_code != 0
     assert "Organisationen 'Karlskrona kommun' finns inte i regionen 'blekinge'." in result.output
+
+
+def test_jobs_run_sends_the_outbox_to_the_log(app, runner, world):
+    from datetime import UTC, datetime
+
+    from avvikelse.extensions import db
+    from avvikelse.models import EmailStatus, Notification, User
+    from avvikelse.services.notifications import notify
+
+    with app.app_context():
+        notify(
+            db.session.get(User, world["staff"]),
+            kind="test",
+            subject="Hej",
+            body="Ärende AV-2026-0001",
+            now=datetime(2026, 11, 23, tzinfo=UTC),
+        )
+        db.session.commit()
+    result = runner.invoke(args=["jobs", "run", "send_outbox"])
+    assert "'logged': 1" in result.output, result.output
+    with app.app_context():
+        assert db.session.scalar(db.select(Notification.email_status)) is EmailStatus.LOGGED
