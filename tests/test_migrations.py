@@ -1,0 +1,175 @@
+"""The migration history builds exactly the models' schema, on SQLite and on PostgreSQL.
+
+STYLE.md 2.10, after SecureDrop's tests/test_alembic.py: `upgrade head` on an empty database
+leaves no autogenerate diff, and every revision upgrades and downgrades cleanly. Alembic's
+comparison does not look at CHECK constraints, so their names are compared separately against
+a database built by `create_all`.
+
+Each test gets its own empty databases: temp files on SQLite, and on PostgreSQL fresh databases
+named after the TEST_DATABASE_URL database (`<name>_migr`, ...), dropped afterwards. The shared,
+migrated-once test database of conftest.py is never touched here.
+"""
+
+import os
+from contextlib import contextmanager
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import create_engine, inspect, make_url, text
+
+from avvikelse import create_app
+from avvikelse.config import normalize_database_url
+from avvikelse.extensions import db, migrate
+
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
+
+MIGRATION_TEST_CONFIG = {
+    "TESTING": True,
+    "AVVIKELSE_ENV": "test",
+    "SECRET_KEY": "test-secret-key",
+}
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def new_database(request, tmp_path):
+    """A factory of empty databases on the backend under test: `new_database("migr") -> url`."""
+    if request.param == "sqlite":
+        yield lambda suffix: f"sqlite:///{tmp_path / f'{suffix}.sqlite'}"
+        return
+    if not POSTGRES_URL:
+        pytest.skip("TEST_DATABASE_URL not set: PostgreSQL migration check skipped")
+
+    base = make_url(normalize_database_url(POSTGRES_URL))
+    # CREATE/DROP DATABASE cannot run inside a transaction, nor while connected to that database.
+    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    created = []
+
+    def drop(name: str) -> None:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+    def make(suffix: str) -> str:
+        name = f"{base.database}_{suffix}"
+        drop(name)  # left over from an interrupted run
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        created.append(name)
+        return base.set(database=name).render_as_string(hide_password=False)
+
+    yield make
+    for name in created:
+        drop(name)
+    admin.dispose()
+
+
+@contextmanager
+def app_on(url: str):
+    """An app context bound to `url`; the engine is disposed so the database can be dropped."""
+    app = create_app({**MIGRATION_TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        try:
+            yield app
+        finally:
+            db.session.remove()
+            db.engine.dispose()
+
+
+def schema_diff() -> list:
+    """What autogenerate would write for the current database; [] means it equals the models."""
+    with db.engine.connect() as connection:
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "render_as_batch": True}
+        )
+        return compare_metadata(context, db.metadata)
+
+
+def _names(items) -> list[str]:
+    return sorted(item["name"] or "<unnamed>" for item in items)
+
+
+def check_constraints() -> dict[str, list[str]]:
+    """CHECK constraint names per table (alembic_version left out)."""
+    inspector = inspect(db.engine)
+    return {
+        table: _names(inspector.get_check_constraints(table))
+        for table in inspector.get_table_names()
+        if table != "alembic_version"
+    }
+
+
+def schema_snapshot() -> dict:
+    """Tables with their columns and named constraints and indexes, for before/after checks."""
+    inspector = inspect(db.engine)
+    snapshot = {}
+    for table in inspector.get_table_names():
+        if table == "alembic_version":
+            continue
+        snapshot[table] = {
+            "columns": sorted(
+                (column["name"], column["nullable"]) for column in inspector.get_columns(table)
+            ),
+            "primary_key": inspector.get_pk_constraint(table)["constrained_columns"],
+            "foreign_keys": _names(inspector.get_foreign_keys(table)),
+            "unique": _names(inspector.get_unique_constraints(table)),
+            "indexes": _names(inspector.get_indexes(table)),
+            "checks": _names(inspector.get_check_constraints(table)),
+        }
+    if hasattr(inspector, "get_enums"):  # PostgreSQL: native enum types outlive their tables
+        snapshot["<enums>"] = sorted(enum["name"] for enum in inspector.get_enums())
+    return snapshot
+
+
+def revisions_oldest_first() -> list:
+    script = ScriptDirectory.from_config(migrate.get_config())
+    return list(reversed(list(script.walk_revisions("base", "heads"))))
+
+
+def test_history_has_a_single_head():
+    """Two heads mean two people added migrations in parallel; merge them before release."""
+    app = create_app({**MIGRATION_TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    with app.app_context():
+        heads = ScriptDirectory.from_config(migrate.get_config()).get_heads()
+    assert len(heads) == 1, heads
+
+
+def test_upgrade_head_matches_models(new_database):
+    with app_on(new_database("migr")):
+        upgrade()
+        assert schema_diff() == []
+
+
+def test_check_constraints_match_models(new_database):
+    with app_on(new_database("migr")):
+        upgrade()
+        migrated = check_constraints()
+    with app_on(new_database("migr_models")):
+        db.create_all()
+        built = check_constraints()
+    assert any(built.values()), "the models declare CHECK constraints; none were found"
+    assert migrated == built
+
+
+def test_each_revision_upgrades_and_downgrades(new_database):
+    with app_on(new_database("migr")):
+        revisions = revisions_oldest_first()
+        assert revisions
+        empty = schema_snapshot()
+        for revision in revisions:
+            before = schema_snapshot()
+            upgrade(revision=revision.revision)
+            after = schema_snapshot()
+            assert after != before, f"{revision.revision} changes nothing"
+            # A merge revision has several parents; step back one from it instead.
+            target = revision.down_revision or "base"
+            downgrade(revision=target if isinstance(target, str) else "-1")
+            assert schema_snapshot() == before, f"downgrade of {revision.revision} left changes"
+            upgrade(revision=revision.revision)
+            assert schema_snapshot() == after, f"re-upgrade of {revision.revision} differs"
+
+        downgrade(revision="base")
+        assert schema_snapshot() == empty
+        upgrade()
+        assert schema_diff() == []
