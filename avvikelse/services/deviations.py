@@ -456,9 +456,10 @@ def reroute(
 
 
 def share_with_group(
-    deviation: Deviation, group: Group, *, reason: str, actor: User, now: datetime
+    deviation: Deviation, group: Group, *, reason: str, actor: User, now: datetime, version=None
 ) -> None:
     """Several target groups concerned: the case is shared, the routed group keeps it (§6.3)."""
+    check_version(deviation, version)
     if not (deviation.state.is_open and can_triage(actor, deviation)):
         raise WorkflowError(_("Bara gruppens ordförande eller sekreterare kan dela ärendet."))
     if group.region_id != deviation.region_id or group.id == deviation.group_id:
@@ -694,7 +695,9 @@ def submit_answer(
     measures: str | None,
     actor: User,
     now: datetime,
+    version=None,
 ) -> Answer:
+    check_version(deviation, version)
     concerned = _pending_for(deviation, organization_id, actor)
     if not (what_happened or "").strip():
         raise WorkflowError(_("Beskriv vad som hände hos er."))
@@ -732,8 +735,10 @@ def pass_on(
     reason: str,
     actor: User,
     now: datetime,
+    version=None,
 ) -> None:
     """ "Not ours": the case is re-routed to the right organization, not lost."""
+    check_version(deviation, version)
     concerned = _pending_for(deviation, organization_id, actor)
     if to_organization.region_id != deviation.region_id or to_organization.id == organization_id:
         raise WorkflowError(_("Välj en annan organisation i samma region."))
@@ -790,8 +795,10 @@ def record_ivo_decision(
     reason: str,
     actor: User,
     now: datetime,
+    version=None,
 ) -> None:
     """Each organization decides on its own lex Maria / lex Sarah report to IVO."""
+    check_version(deviation, version)
     if not deviation.possible_serious:
         raise WorkflowError(_("Rapporten är inte markerad som möjlig allvarlig händelse."))
     if organization_id not in coordinator_organization_ids(actor):
@@ -828,7 +835,9 @@ def add_action(
     owner_group: Group | None,
     actor: User,
     now: datetime,
+    version=None,
 ) -> Action:
+    check_version(deviation, version)
     if not can_manage_actions(actor, deviation):
         raise WorkflowError(_("Åtgärder kan bara läggas till när gruppen har beslutat."))
     if (owner_organization is None) == (owner_group is None):
@@ -860,8 +869,11 @@ def add_action(
     return action
 
 
-def set_action_status(action: Action, status: ActionStatus, *, actor: User, now: datetime):
+def set_action_status(
+    action: Action, status: ActionStatus, *, actor: User, now: datetime, version=None
+):
     deviation = action.deviation
+    check_version(deviation, version)
     if not can_manage_actions(actor, deviation):
         raise WorkflowError(_("Du kan inte ändra åtgärder i det här läget."))
     if action.status is status:
@@ -880,7 +892,10 @@ def set_action_status(action: Action, status: ActionStatus, *, actor: User, now:
     )
 
 
-def add_comment(deviation: Deviation, text: str, *, actor: User, now: datetime) -> None:
+def add_comment(
+    deviation: Deviation, text: str, *, actor: User, now: datetime, version=None
+) -> None:
+    check_version(deviation, version)
     if not can_comment(actor, deviation):
         raise WorkflowError(_("Du kan inte kommentera det här ärendet."))
     if not (text or "").strip():
@@ -910,3 +925,11 @@ def update_classification(
     deviation.risk_score = deviation.probability * deviation.consequence
     deviation.updated_at = now
     record_event(deviation, EventKind.FIELD_CHANGED, actor=actor, now=now, data=changed)
+
+
+def delete_draft(draft: DeviationDraft, *, user: User) -> None:
+    """Drafts are their author's alone: removed by hand, or when the report is sent."""
+    if draft.user_id != user.id:
+        raise WorkflowError(_("Utkastet finns inte."))
+    db.session.delete(draft)
+    db.session.flush()
