@@ -404,12 +404,19 @@ def _transition_event(deviation, previous, target, *, actor, now, message=None, 
     )
 
 
+def _require_triage(deviation: Deviation, actor: User) -> None:
+    """Triage happens while the case is new, by the routed group's chair or secretary."""
+    if deviation.state is not DeviationState.SUBMITTED:
+        raise WorkflowError(
+            _("Ärendet är redan triagerat (status ”%(state)s”).", state=deviation.state.title)
+        )
+    if not can_triage(actor, deviation):
+        raise WorkflowError(_("Bara gruppens ordförande eller sekreterare kan triagera ärendet."))
+
+
 def confirm_group(deviation: Deviation, *, actor: User, now: datetime, version=None) -> None:
     check_version(deviation, version)
-    if deviation.state is not DeviationState.SUBMITTED or not can_transition(
-        actor, deviation, Transition.REQUEST_ANSWERS
-    ):
-        raise WorkflowError(_("Bara gruppens ordförande eller sekreterare kan bekräfta gruppen."))
+    _require_triage(deviation, actor)
     deviation.updated_at = now
     record_event(
         deviation,
@@ -425,8 +432,7 @@ def reroute(
 ) -> None:
     """Send the case to another samverkansgrupp; the old group no longer sees it."""
     check_version(deviation, version)
-    if not can_transition(actor, deviation, Transition.REQUEST_ANSWERS):
-        raise WorkflowError(_("Bara gruppens ordförande eller sekreterare kan styra om ärendet."))
+    _require_triage(deviation, actor)
     if group.region_id != deviation.region_id or group.level is not GroupLevel.TACTICAL:
         raise WorkflowError(_("Välj en samverkansgrupp i samma region."))
     if group.id == deviation.group_id:
@@ -680,6 +686,8 @@ def _pending_for(deviation: Deviation, organization_id: int, actor: User) -> Con
         raise WorkflowError(_("Du är inte avvikelsesamordnare för den organisationen."))
     for concerned in deviation.concerned:
         if concerned.organization_id == organization_id:
+            if concerned.status is ConcernedStatus.PASSED_ON:
+                raise WorkflowError(_("Organisationen har redan skickat ärendet vidare."))
             if concerned.status is not ConcernedStatus.PENDING:
                 raise WorkflowError(_("Organisationen har redan svarat."))
             return concerned
@@ -813,6 +821,7 @@ def record_ivo_decision(
     concerned.ivo_reason = reason.strip()
     concerned.ivo_decided_by = actor
     concerned.ivo_decided_at = now
+    deviation.updated_at = now
     record_event(
         deviation,
         EventKind.IVO_DECISION,
@@ -908,6 +917,22 @@ def add_comment(
 CLASSIFICATION_FIELDS = ("category_id", "process_id", "probability", "consequence")
 
 
+def _check_classification_targets(deviation: Deviation, changes: dict) -> None:
+    from ..models import Category, Process
+
+    if changes.get("category_id") not in (None, deviation.category_id):
+        category = db.session.get(Category, changes["category_id"])
+        if category is None or category.region_id != deviation.region_id or category.is_retired:
+            raise WorkflowError(_("Välj en kategori som används i regionen."))
+    if changes.get("process_id") not in (None, deviation.process_id):
+        process = db.session.get(Process, changes["process_id"])
+        if process is None or process.region_id != deviation.region_id or not process.active:
+            raise WorkflowError(_("Välj en process i regionen."))
+    for name in ("probability", "consequence"):
+        if name in changes and changes[name] not in (1, 2, 3, 4):
+            raise WorkflowError(_("Sannolikhet och konsekvens anges från 1 till 4."))
+
+
 def update_classification(
     deviation: Deviation, *, changes: dict, actor: User, now: datetime, version=None
 ) -> None:
@@ -915,6 +940,7 @@ def update_classification(
     check_version(deviation, version)
     if not (deviation.state.is_open and can_triage(actor, deviation)):
         raise WorkflowError(_("Bara gruppens ordförande eller sekreterare kan ändra klassningen."))
+    _check_classification_targets(deviation, changes)
     changed = {}
     for name in CLASSIFICATION_FIELDS:
         if name in changes and getattr(deviation, name) != changes[name]:
