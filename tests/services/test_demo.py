@@ -89,3 +89,15 @@ def test_demo_is_refused_in_production(app):
         with pytest.raises(WorkflowError, match="i drift"):
             load_demo("blekinge", now=NOW)
         assert db.session.scalars(select(User.password_hash)).all() == [None] * 98
+
+
+def test_every_demo_login_works_over_http(app, client):
+    with app.app_context():
+        load_region("blekinge")
+        logins = [(label, user.email) for label, user in load_demo("blekinge", now=NOW)]
+        db.session.commit()
+    for label, email in logins:
+        response = client.post("/login", data={"email": email, "password": DEMO_PASSWORD})
+        assert response.status_code == 302, label
+        assert client.get("/").status_code == 200, label
+        client.post("/logout")
