@@ -262,6 +262,7 @@ def can_manage_actions(user, deviation) -> bool:
 def can_comment(user, deviation) -> bool:
     return deviation.state.is_open and (
         can_triage(user, deviation)
+        or (deviation.state is DeviationState.ESCALATED and lsvo_manages(user, deviation))
         or bool(
             coordinator_organization_ids(user) & {c.organization_id for c in deviation.concerned}
         )
@@ -283,3 +284,23 @@ def get_deviation_or_404(deviation_id: int, user, *, now, action: str = "view", 
         abort(404)
     log_access(user, action, now=now, deviation=deviation)
     return deviation
+
+
+# --- Who may post a step at all (state-free, for the views' 403) ------------------------------
+
+
+def manages_case(user, deviation) -> bool:
+    """Chair or secretary of the routed group, or of LSVO once the case has been handed over.
+
+    Deliberately blind to the state: a view answers 403 to everyone else, while a manager whose
+    page is merely out of date (the case moved on) gets the workflow's own explanation instead.
+    """
+    return can_triage(user, deviation) or (
+        deviation.escalated_at is not None and lsvo_manages(user, deviation)
+    )
+
+
+def coordinates_case(user, deviation) -> bool:
+    """Coordinator for one of the concerned organizations, whatever the state (see manages_case)."""
+    concerned = {c.organization_id for c in deviation.concerned}
+    return bool(coordinator_organization_ids(user) & concerned)

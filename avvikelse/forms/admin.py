@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    DateField,
     EmailField,
     PasswordField,
     SearchField,
@@ -250,4 +251,55 @@ class CategoryForm(FlaskForm):
         _l("Huvudkategori"),
         coerce=optional_id,
         description=_l("Välj en huvudkategori om det här är en underkategori."),
+    )
+
+
+def check_period(form) -> bool:
+    """`fran` and `till` are a period picked as dates; the end may not come before the start."""
+    if form.fran.data and form.till.data and form.till.data < form.fran.data:
+        form.till.errors.append(_("Till-datumet kan inte vara före från-datumet."))
+        return False
+    return True
+
+
+class AuditFilterForm(FlaskForm):
+    """The audit log's filters: sent with GET, so no CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    anvandare = SearchField(
+        _l("Användare"),
+        validators=[Optional(), Length(max=254, message=_l("Högst 254 tecken."))],
+        description=_l("Del av e-postadressen."),
+    )
+    arende = SearchField(
+        _l("Ärendenummer"),
+        validators=[Optional(), Length(max=20, message=_l("Högst 20 tecken."))],
+        description=_l("T.ex. AV-2026-0042."),
+    )
+    handelse = SearchField(
+        _l("Händelse"),
+        validators=[Optional(), Length(max=50, message=_l("Högst 50 tecken."))],
+        description=_l("T.ex. view (läsning) eller answer."),
+    )
+    fran = DateField(_l("Från"), validators=[Optional()], format="%Y-%m-%d")
+    till = DateField(_l("Till och med"), validators=[Optional()], format="%Y-%m-%d")
+    administratorer = BooleanField(_l("Bara det administratörer har gjort"))
+
+    def validate(self, extra_validators=None) -> bool:
+        return super().validate(extra_validators) and check_period(self)
+
+
+class CoordinatorForm(FlaskForm):
+    user_id = SelectField(
+        _l("Person"), coerce=optional_id, validators=[DataRequired(_l("Välj person."))]
+    )
+    organization_id = SelectField(
+        _l("Samordnare för"),
+        coerce=optional_id,
+        validators=[DataRequired(_l("Välj organisation."))],
+        description=_l(
+            "Samordnaren tar emot avvikelser som berör organisationen och skriver dess svar."
+        ),
     )

@@ -118,9 +118,14 @@ def create_user(
     return user
 
 
-def account_overview(user: User) -> dict:
-    """What the start page and Mitt konto show: the user's groups with roles, chairs first."""
+def account_overview(user: User, *, now: datetime) -> dict:
+    """What the start page and Mitt konto show: the user's groups with roles, chairs first, the
+    organizations the user is coordinator for, and what waits for the user (case_lists)."""
     from ..models import Membership
+
+    # Imported here: case_lists builds on services/admin, which builds on this module.
+    from .case_lists import coordinator_organizations, waiting_for
+    from .deviations import local_today
 
     memberships = db.session.scalars(
         select(Membership)
@@ -133,5 +138,6 @@ def account_overview(user: User) -> dict:
         "user": user,
         "memberships": memberships,
         "manages_meetings": any(m.role.value in ("chair", "secretary") for m in memberships),
-        "waiting": [],
+        "coordinator_for": coordinator_organizations(user),
+        "waiting": waiting_for(user, today=local_today(now)),
     }

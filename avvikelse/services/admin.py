@@ -18,6 +18,7 @@ from ..db import db
 from ..models import (
     AccessibilityReport,
     Category,
+    Coordinator,
     Group,
     GroupLevel,
     Membership,
@@ -815,4 +816,72 @@ def set_category_retired(category: Category, retired: bool, *, now: datetime) ->
     """Retired, never deleted: deviations already filed keep their category, new ones cannot
     choose it."""
     category.retired_at = now if retired else None
+    db.session.flush()
+
+
+# --- Coordinators ------------------------------------------------------------------------------
+
+
+def coordinators(region_id: int) -> Select:
+    """Coordinator roles for the region's organizations; the views load one by id through this,
+    so a role in another region answers 404."""
+    return (
+        select(Coordinator)
+        .join(Organization, Coordinator.organization_id == Organization.id)
+        .where(Organization.region_id == region_id)
+    )
+
+
+def coordinator_list(region_id: int) -> list[tuple[Organization, list[Coordinator]]]:
+    """Every active organization with its coordinators, so one without any stands out: its
+    deviations would get no answer. An inactive organization is listed while it still has one."""
+    roles = db.session.scalars(
+        coordinators(region_id).options(
+            selectinload(Coordinator.user).selectinload(User.organization)
+        )
+    ).all()
+    by_organization = defaultdict(list)
+    for role in roles:
+        by_organization[role.organization_id].append(role)
+    organizations = db.session.scalars(
+        select(Organization).where(Organization.region_id == region_id)
+    )
+    return [
+        (organization, sorted(by_organization[organization.id], key=lambda r: _by_name(r.user)))
+        for organization in sorted(organizations, key=_by_name)
+        if organization.active or by_organization[organization.id]
+    ]
+
+
+def assign_coordinator(user: User, organization: Organization) -> Coordinator:
+    """A user may coordinate several organizations, each of their own region once."""
+    if user.organization.region_id != organization.region_id:
+        raise FieldError(_("Personen hör till en annan region."), "user_id")
+    if not user.active:
+        raise FieldError(_("Kontot är inaktiverat."), "user_id")
+    if not organization.active:
+        raise FieldError(_("Organisationen är inaktiverad."), "organization_id")
+    taken = db.session.scalar(
+        select(Coordinator).where(
+            Coordinator.user_id == user.id, Coordinator.organization_id == organization.id
+        )
+    )
+    if taken is not None:
+        raise FieldError(
+            _(
+                "%(name)s är redan samordnare för %(organization)s.",
+                name=user.name,
+                organization=organization.name,
+            ),
+            "user_id",
+        )
+    role = Coordinator(user=user, organization=organization)
+    db.session.add(role)
+    db.session.flush()
+    return role
+
+
+def remove_coordinator(role: Coordinator) -> None:
+    """The role goes; the answers the person wrote stay, signed with their name."""
+    db.session.delete(role)
     db.session.flush()

@@ -5,7 +5,17 @@ from datetime import UTC, datetime
 from flask import Flask
 from flask_babel import get_locale
 
-from ..permissions import can_administer, require_login_unless_public
+from ..permissions import (
+    answerable_organizations,
+    can_administer,
+    can_comment,
+    can_manage_actions,
+    can_see_reporter,
+    can_transition,
+    can_triage,
+    ivo_decidable_organizations,
+    require_login_unless_public,
+)
 
 
 def utcnow() -> datetime:
@@ -14,9 +24,19 @@ def utcnow() -> datetime:
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import account, admin, auth, pages, start
+    from . import account, admin, auth, deviations, inbox, pages, report, start
 
-    for module in (auth, start, account, admin, pages):
+    for module in (auth, start, report, deviations, inbox, account, admin, pages):
         app.register_blueprint(module.bp)
     app.before_request(require_login_unless_public)
     app.jinja_env.globals.update(can_administer=can_administer, current_locale=get_locale)
+    # The case page shows each step only to whom the policy allows (the services check again).
+    app.jinja_env.globals.update(
+        answerable_organizations=answerable_organizations,
+        can_comment=can_comment,
+        can_manage_actions=can_manage_actions,
+        can_see_reporter=can_see_reporter,
+        can_transition=can_transition,
+        can_triage=can_triage,
+        ivo_decidable_organizations=ivo_decidable_organizations,
+    )

@@ -11,7 +11,9 @@ from flask_login import current_user
 from ..extensions import db
 from ..forms import EmptyForm
 from ..forms.admin import (
+    AuditFilterForm,
     CategoryForm,
+    CoordinatorForm,
     GroupForm,
     MembershipEditForm,
     MembershipForm,
@@ -22,11 +24,21 @@ from ..forms.admin import (
     UserForm,
     row_options,
 )
-from ..models import AccessibilityReport, Category, Group, Membership, Organization, Unit, User
+from ..models import (
+    AccessibilityReport,
+    Category,
+    Coordinator,
+    Group,
+    Membership,
+    Organization,
+    Unit,
+    User,
+)
 from ..permissions import administrable, require_admin
 from ..services import WorkflowError
 from ..services import admin as service
 from ..services.accessibility import accessibility_reports, mark_accessibility_report_handled
+from ..services.case_lists import AuditFilters, Cursor, audit_page
 from . import utcnow
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -655,4 +667,94 @@ def accessibility_report_handle(report_id: int):
         lambda: mark_accessibility_report_handled(report),
         _("Rapporten är markerad som hanterad."),
         url_for(".accessibility_reports"),
+    )
+
+
+# --- Audit log ---------------------------------------------------------------------------------
+
+AUDIT_LIST_ARGS = ("anvandare", "arende", "handelse", "fran", "till", "administratorer")
+
+
+@bp.route("/granskningslogg")
+def audit_log():
+    """Who read or changed which case, newest first (DESIGN §10: every read is logged)."""
+    form = AuditFilterForm(request.args)
+    list_args = {key: request.args[key] for key in AUDIT_LIST_ARGS if request.args.get(key)}
+    if not form.validate():
+        return render_template("admin/audit_log.html", form=form, page=None, list_args=list_args)
+    fore = Cursor.decode(request.args.get("fore"))
+    page = audit_page(
+        _region_id(),
+        AuditFilters(
+            email=form.anvandare.data,
+            case_number=form.arende.data,
+            action=form.handelse.data,
+            logged_from=form.fran.data,
+            logged_to=form.till.data,
+            administrators_only=form.administratorer.data,
+        ),
+        fore=fore,
+    )
+    return render_template(
+        "admin/audit_log.html", form=form, page=page, paged=fore is not None, list_args=list_args
+    )
+
+
+# --- Coordinators ------------------------------------------------------------------------------
+
+
+def _coordinator_choices(form) -> None:
+    region_id = _region_id()
+    form.user_id.choices = row_options(
+        service.user_options(region_id),
+        label=lambda user: f"{user.name} ({user.organization.name})",
+        empty=_("Välj person"),
+    )
+    form.organization_id.choices = row_options(
+        service.organization_options(region_id), empty=_("Välj organisation")
+    )
+
+
+def _coordinators_page(form, status: int = 200):
+    page = render_template(
+        "admin/coordinators.html", form=form, rows=service.coordinator_list(_region_id())
+    )
+    return page, status
+
+
+@bp.route("/samordnare", methods=["GET", "POST"])
+def coordinators():
+    """Who answers for which organization; a person may coordinate several organizations."""
+    form = CoordinatorForm()
+    _coordinator_choices(form)
+    if form.validate_on_submit():
+        try:
+            role = service.assign_coordinator(
+                _load(User, form.user_id.data), _load(Organization, form.organization_id.data)
+            )
+        except WorkflowError as error:
+            _refused(form, error)
+        else:
+            return _done(
+                _(
+                    "%(name)s är samordnare för %(organization)s.",
+                    name=role.user.name,
+                    organization=role.organization.name,
+                ),
+                url_for(".coordinators"),
+            )
+    return _coordinators_page(form, 422 if request.method == "POST" else 200)
+
+
+@bp.post("/samordnare/<int:coordinator_id>/ta-bort")
+def coordinator_remove(coordinator_id: int):
+    role = db.one_or_404(service.coordinators(_region_id()).where(Coordinator.id == coordinator_id))
+    return _button_action(
+        lambda: service.remove_coordinator(role),
+        _(
+            "%(name)s är inte längre samordnare för %(organization)s.",
+            name=role.user.name,
+            organization=role.organization.name,
+        ),
+        url_for(".coordinators"),
     )

@@ -42,8 +42,12 @@ def ids(app, world):
             created_at=datetime(2026, 11, 20, 9, 0, tzinfo=UTC), description="Fokus syns inte"
         )
         db.session.add(report)
+        coordinator = factories.make_coordinator(
+            db.session.get(User, world["member"]), db.session.get(Organization, world["kommun"])
+        )
         db.session.commit()
         return {
+            "coordinator_id": coordinator.id,
             "user_id": world["member"],
             "organization_id": world["kommun"],
             "unit_id": world["unit"],
@@ -66,8 +70,10 @@ def foreign_ids(app, world):
         group = factories.create_group(region, "Annan samverkansgrupp")
         membership = factories.add_member(group, user, represents=organization)
         category = factories.create_category(region, "Annan kategori")
+        coordinator = factories.make_coordinator(user, organization)
         db.session.commit()
         return {
+            "coordinator_id": coordinator.id,
             "user_id": user.id,
             "organization_id": organization.id,
             "unit_id": unit.id,

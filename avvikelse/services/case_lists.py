@@ -1,0 +1,602 @@
+"""Read-only case lists: Ärenden, the two inboxes, "Väntar på dig" on the start page, Notiser.
+
+Every list starts from permissions.visible_deviations(user), so no list, count or inbox can show
+a case that the case page would refuse. A row loads what the row shows in a fixed number of
+statements (many-to-one joined, collections select-in) and anything else raises (raiseload), so
+a template that reaches further fails in the tests instead of querying once per row.
+
+Long lists are keyset pages on (submitted_at, id), newest first: a late page costs what the first
+one does, and a page does not shift while new cases arrive (PERFORMANCE.md §1.5). There is no
+exact total on a list that can span a whole region; the count stops at COUNT_CAP (§1.6).
+"""
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import Select, and_, case, exists, func, or_, select, tuple_
+from sqlalchemy.orm import contains_eager, joinedload, lazyload, raiseload, selectinload
+
+from ..db import db
+from ..models import (
+    Action,
+    ActionStatus,
+    Answer,
+    AuditEntry,
+    Category,
+    ConcernedOrganization,
+    ConcernedStatus,
+    Deviation,
+    DeviationShare,
+    DeviationState,
+    Group,
+    GroupLevel,
+    MembershipRole,
+    Notification,
+    Organization,
+    RiskLevel,
+    User,
+)
+from ..permissions import coordinator_organization_ids, manages_group, visible_deviations
+from .admin import category_tree, flatten, group_list, organization_options
+from .deviations import STOCKHOLM
+from .reporting import aware
+
+PAGE_SIZE = 50
+MAX_PAGE_SIZE = 100
+# Counting stops here: an exact count of a region's whole history would cost a scan per page.
+COUNT_CAP = 500
+# An inbox section shows this many cases; the rest are one click away in the filtered list.
+SECTION_LIMIT = 50
+# "Väntar på dig" names the first few cases and counts the rest.
+WAITING_PREVIEW = 3
+RECENT_ANSWERS = 10
+
+MANAGER_ROLES = (MembershipRole.CHAIR, MembershipRole.SECRETARY)
+OPEN_ACTION = tuple(status for status in ActionStatus if status.is_open)
+
+
+def page_size(requested: int | None) -> int:
+    """`per_page` from the URL, kept between 1 and MAX_PAGE_SIZE so nobody asks for everything."""
+    if requested is None:
+        return PAGE_SIZE
+    return max(1, min(requested, MAX_PAGE_SIZE))
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where the next page starts: the (time, id) of the last row shown, as `?fore=<iso>,<id>`."""
+
+    at: datetime
+    id: int
+
+    def encode(self) -> str:
+        return f"{aware(self.at).isoformat()},{self.id}"
+
+    @classmethod
+    def decode(cls, value: str | None) -> "Cursor | None":
+        """A damaged link starts again from the newest row rather than failing."""
+        if not value:
+            return None
+        moment, _sep, row_id = value.rpartition(",")
+        try:
+            at = datetime.fromisoformat(moment)
+            return cls(aware(at).astimezone(UTC), int(row_id))
+        except ValueError:
+            return None
+
+
+@dataclass
+class Page:
+    rows: list
+    next_cursor: Cursor | None
+
+
+def _keyset_page(statement: Select, time_column, id_column, fore: Cursor | None, size: int, at):
+    """Newest first after `fore`; one row more than the page tells whether there is a next page.
+
+    The row-value comparison `(time, id) < (:t, :i)` is what both SQLite (3.15+) and PostgreSQL
+    match to the (time, id) index; the id breaks ties between rows stored in the same instant.
+    """
+    statement = statement.order_by(time_column.desc(), id_column.desc()).limit(size + 1)
+    if fore is not None:
+        statement = statement.where(tuple_(time_column, id_column) < tuple_(fore.at, fore.id))
+    rows = list(db.session.scalars(statement))
+    if len(rows) <= size:
+        return Page(rows, None)
+    rows = rows[:size]
+    last = rows[-1]
+    return Page(rows, Cursor(aware(at(last)), last.id))
+
+
+def local_day_start(day: date) -> datetime:
+    """Midnight in Stockholm as a UTC instant: periods are picked as local dates (DESIGN §10)."""
+    return datetime.combine(day, time(0), STOCKHOLM).astimezone(UTC)
+
+
+# --- What a case row shows ----------------------------------------------------------------------
+
+# The row: number, dates, title, category (with its main category), reporting organization and
+# unit (never the reporter's name), concerned organizations, group, status, risk, answer due.
+# Anything else on the case raises. A wildcard raiseload also reaches every object loaded along
+# with the case, including ones the request already holds (the user's own organization, the
+# author of an answer who may be the user), so those shared objects get ordinary lazy loading
+# back explicitly: only the case and its own rows raise.
+ROW_OPTIONS = (
+    joinedload(Deviation.category).options(
+        joinedload(Category.parent).lazyload("*"), lazyload("*")
+    ),
+    joinedload(Deviation.group).lazyload("*"),
+    joinedload(Deviation.reporter_organization).lazyload("*"),
+    joinedload(Deviation.reporter_unit).lazyload("*"),
+    selectinload(Deviation.concerned).options(
+        joinedload(ConcernedOrganization.organization).lazyload("*"), raiseload("*")
+    ),
+    raiseload("*"),
+)
+
+
+def _in_organization(organization_id: int):
+    """Reported by the organization or concerning it."""
+    return or_(
+        Deviation.reporter_organization_id == organization_id,
+        exists().where(
+            ConcernedOrganization.deviation_id == Deviation.id,
+            ConcernedOrganization.organization_id == organization_id,
+        ),
+    )
+
+
+# --- Ärenden: the filtered case list ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CaseFilters:
+    states: frozenset[DeviationState] | None = None
+    group_id: int | None = None
+    category_id: int | None = None
+    organization_id: int | None = None
+    submitted_from: date | None = None
+    submitted_to: date | None = None
+    risk_level: RiskLevel | None = None
+
+
+def filtered_cases(user: User, filters: CaseFilters) -> Select:
+    statement = visible_deviations(user)
+    if filters.states:
+        statement = statement.where(Deviation.state.in_(sorted(filters.states)))
+    if filters.group_id is not None:
+        statement = statement.where(Deviation.group_id == filters.group_id)
+    if filters.category_id is not None:
+        # A main category stands for its subcategories too.
+        statement = statement.where(
+            Deviation.category_id.in_(
+                select(Category.id).where(
+                    or_(
+                        Category.id == filters.category_id,
+                        Category.parent_id == filters.category_id,
+                    )
+                )
+            )
+        )
+    if filters.organization_id is not None:
+        statement = statement.where(_in_organization(filters.organization_id))
+    if filters.submitted_from is not None:
+        statement = statement.where(
+            Deviation.submitted_at >= local_day_start(filters.submitted_from)
+        )
+    if filters.submitted_to is not None:
+        statement = statement.where(
+            Deviation.submitted_at < local_day_start(filters.submitted_to + timedelta(days=1))
+        )
+    if filters.risk_level is not None:
+        low, high = filters.risk_level.score_range
+        statement = statement.where(Deviation.risk_score.between(low, high))
+    return statement
+
+
+def case_page(
+    user: User, filters: CaseFilters, *, fore: Cursor | None = None, size: int = PAGE_SIZE
+) -> Page:
+    return _keyset_page(
+        filtered_cases(user, filters).options(*ROW_OPTIONS),
+        Deviation.submitted_at,
+        Deviation.id,
+        fore,
+        size,
+        lambda d: d.submitted_at,
+    )
+
+
+def count_cases(user: User, filters: CaseFilters, *, cap: int = COUNT_CAP) -> int:
+    """The number of matching cases, but at most cap + 1 ("fler än cap")."""
+    limited = filtered_cases(user, filters).with_only_columns(Deviation.id).limit(cap + 1)
+    return db.session.scalar(select(func.count()).select_from(limited.subquery()))
+
+
+@dataclass
+class FilterOptions:
+    groups: list[Group]
+    categories: list[tuple[Category, int]]
+    organizations: list[Organization]
+
+
+def filter_options(user: User) -> FilterOptions:
+    """The user's region's groups, categories and organizations, retired and inactive ones too:
+    old cases keep them and must stay findable."""
+    region_id = user.organization.region_id
+    return FilterOptions(
+        groups=[
+            group for group, _members in group_list(region_id) if group.level is GroupLevel.TACTICAL
+        ],
+        categories=flatten(category_tree(region_id)),
+        organizations=organization_options(region_id, include_inactive=True),
+    )
+
+
+# --- The coordinator's inbox --------------------------------------------------------------------
+
+
+def _owed_by(organization_ids) -> tuple:
+    """The case's concerned rows for the user's organizations that still owe an answer."""
+    return (
+        ConcernedOrganization.deviation_id == Deviation.id,
+        ConcernedOrganization.organization_id.in_(organization_ids),
+        ConcernedOrganization.status == ConcernedStatus.PENDING,
+    )
+
+
+def _mine_pending(organization_ids, *extra):
+    return select(ConcernedOrganization.id).where(*_owed_by(organization_ids), *extra).exists()
+
+
+def _my_due(organization_ids):
+    """The earliest answer date among the user's organizations that still owe an answer
+    (passed-on cases give the new organization its own, later date)."""
+    return (
+        select(func.min(ConcernedOrganization.answer_due_on))
+        .where(*_owed_by(organization_ids))
+        .scalar_subquery()
+    )
+
+
+def _awaiting_my_answer(user: User, organization_ids) -> Select:
+    return visible_deviations(user).where(
+        Deviation.state == DeviationState.AWAITING_ANSWERS, _mine_pending(organization_ids)
+    )
+
+
+def _serious_undecided(organization_ids):
+    """Possible lex Maria/lex Sarah without the organization's own IVO decision, whatever the
+    case's state: the decision stays due after the collaboration case has moved on."""
+    return (
+        select(ConcernedOrganization.id)
+        .where(
+            ConcernedOrganization.deviation_id == Deviation.id,
+            ConcernedOrganization.organization_id.in_(organization_ids),
+            ConcernedOrganization.ivo_reported.is_(None),
+        )
+        .exists()
+    )
+
+
+@dataclass
+class AwaitingAnswer:
+    deviation: Deviation
+    due_on: date | None
+    overdue: bool
+
+
+@dataclass
+class CoordinatorInbox:
+    organizations: list[Organization]
+    awaiting: list[AwaitingAnswer] = field(default_factory=list)
+    awaiting_more: bool = False
+    serious: list[Deviation] = field(default_factory=list)
+    serious_more: bool = False
+    recent: list[tuple[Deviation, Answer]] = field(default_factory=list)
+
+
+def coordinator_organizations(user: User) -> list[Organization]:
+    ids = coordinator_organization_ids(user)
+    if not ids:
+        return []
+    rows = db.session.scalars(select(Organization).where(Organization.id.in_(sorted(ids))))
+    return sorted(rows, key=lambda o: o.name.casefold())
+
+
+def awaiting_answers(
+    user: User, organization_ids, *, today: date, limit: int
+) -> tuple[list[AwaitingAnswer], bool]:
+    """Cases waiting for one of the user's organizations to answer, overdue first: sorting by
+    the earliest due date puts every overdue case before every case still in time."""
+    due = _my_due(organization_ids)
+    statement = (
+        _awaiting_my_answer(user, organization_ids)
+        .add_columns(due.label("due_on"))
+        .options(*ROW_OPTIONS)
+        .order_by(due.asc().nulls_last(), Deviation.submitted_at, Deviation.id)
+        .limit(limit + 1)
+    )
+    rows = db.session.execute(statement).all()
+    items = [
+        AwaitingAnswer(deviation, due_on, due_on is not None and due_on < today)
+        for deviation, due_on in rows[:limit]
+    ]
+    return items, len(rows) > limit
+
+
+def coordinator_inbox(user: User, *, today: date) -> CoordinatorInbox:
+    organizations = coordinator_organizations(user)
+    inbox = CoordinatorInbox(organizations)
+    if not organizations:
+        return inbox
+    ids = [o.id for o in organizations]
+    inbox.awaiting, inbox.awaiting_more = awaiting_answers(
+        user, ids, today=today, limit=SECTION_LIMIT
+    )
+    serious = list(
+        db.session.scalars(
+            visible_deviations(user)
+            .where(Deviation.possible_serious.is_(True), _serious_undecided(ids))
+            .options(*ROW_OPTIONS)
+            .order_by(Deviation.submitted_at, Deviation.id)
+            .limit(SECTION_LIMIT + 1)
+        )
+    )
+    inbox.serious, inbox.serious_more = serious[:SECTION_LIMIT], len(serious) > SECTION_LIMIT
+    inbox.recent = [
+        tuple(row)
+        for row in db.session.execute(
+            visible_deviations(user)
+            .join(Answer, Answer.deviation_id == Deviation.id)
+            .where(Answer.organization_id.in_(ids))
+            .add_columns(Answer)
+            .options(
+                *ROW_OPTIONS,
+                joinedload(Answer.organization).lazyload("*"),
+                joinedload(Answer.author).lazyload("*"),
+                raiseload(Answer.deviation),
+            )
+            .order_by(Answer.created_at.desc(), Answer.id.desc())
+            .limit(RECENT_ANSWERS)
+        )
+    ]
+    return inbox
+
+
+# --- The group's inbox --------------------------------------------------------------------------
+
+
+def inbox_groups(user: User) -> list[Group]:
+    """The groups the user is an active member of, those they manage first."""
+    memberships = [m for m in user.memberships if m.active]
+    if not memberships:
+        return []
+    manages = {m.group_id for m in memberships if m.role in MANAGER_ROLES}
+    groups = db.session.scalars(
+        select(Group).where(Group.id.in_(sorted({m.group_id for m in memberships})))
+    )
+    return sorted(groups, key=lambda g: (g.id not in manages, g.name.casefold()))
+
+
+def in_group(group: Group):
+    """Routed to the group, shared with it, or (for LSVO, a strategic group) handed over to it."""
+    condition = or_(
+        Deviation.group_id == group.id,
+        exists().where(
+            DeviationShare.deviation_id == Deviation.id, DeviationShare.group_id == group.id
+        ),
+    )
+    if group.level is GroupLevel.STRATEGIC:
+        condition = or_(
+            condition,
+            and_(Deviation.escalated_at.is_not(None), Deviation.region_id == group.region_id),
+        )
+    return condition
+
+
+def _overdue_action(today: date):
+    return exists().where(
+        Action.deviation_id == Deviation.id,
+        Action.status.in_(OPEN_ACTION),
+        Action.due_on < today,
+    )
+
+
+@dataclass
+class Section:
+    cases: list[Deviation]
+    more: bool
+
+
+@dataclass
+class GroupInbox:
+    group: Group
+    manages: bool
+    new: Section
+    awaiting: Section
+    preparation: Section
+    escalated: Section
+    actions: Section
+
+
+def _section(statement: Select, *order, options=()) -> Section:
+    rows = list(
+        db.session.scalars(
+            statement.options(*ROW_OPTIONS, *options)
+            .order_by(*order, Deviation.submitted_at, Deviation.id)
+            .limit(SECTION_LIMIT + 1)
+        )
+    )
+    return Section(rows[:SECTION_LIMIT], len(rows) > SECTION_LIMIT)
+
+
+def group_inbox(user: User, group: Group, *, manages: bool, today: date) -> GroupInbox:
+    """The group's cases by what they wait for, the longest-waiting first in each section."""
+    base = visible_deviations(user).where(in_group(group))
+
+    def state(*states):
+        return base.where(Deviation.state.in_(states))
+
+    return GroupInbox(
+        group=group,
+        manages=manages,
+        new=_section(state(DeviationState.SUBMITTED)),
+        # Overdue first: the earliest due dates are the overdue ones.
+        awaiting=_section(
+            state(DeviationState.AWAITING_ANSWERS), Deviation.answer_due_on.asc().nulls_last()
+        ),
+        preparation=_section(state(DeviationState.IN_PREPARATION)),
+        escalated=_section(state(DeviationState.ESCALATED)),
+        actions=_section(
+            state(DeviationState.ACTIONS, DeviationState.FOLLOW_UP),
+            case((_overdue_action(today), 0), else_=1),
+            options=(selectinload(Deviation.actions).raiseload("*"),),
+        ),
+    )
+
+
+# --- Väntar på dig ------------------------------------------------------------------------------
+
+
+@dataclass
+class Waiting:
+    """One line of "Väntar på dig": what waits, how many, where to go (the template links)."""
+
+    kind: str  # "answers", "serious", "triage" or "preparation"
+    count: int
+    overdue: int = 0
+    group: Group | None = None
+    first: list[AwaitingAnswer] = field(default_factory=list)
+
+
+def waiting_for(user: User, *, today: date) -> list[Waiting]:
+    """Coordinators: answers their organizations owe (overdue first) and undecided possible lex
+    Maria/lex Sarah cases. Chairs and secretaries: their groups' new cases and those ready for
+    preparation. Counts are exact: each is scoped to one user's organizations or groups."""
+    waiting = []
+    ids = sorted(coordinator_organization_ids(user))
+    if ids:
+        awaiting = _awaiting_my_answer(user, ids)
+        count, overdue = db.session.execute(
+            awaiting.with_only_columns(
+                func.count(Deviation.id),
+                func.count(
+                    case((_mine_pending(ids, ConcernedOrganization.answer_due_on < today), 1))
+                ),
+            )
+        ).one()
+        if count:
+            first, _more = awaiting_answers(user, ids, today=today, limit=WAITING_PREVIEW)
+            waiting.append(Waiting("answers", count, overdue, first=first))
+        serious = db.session.scalar(
+            visible_deviations(user)
+            .where(Deviation.possible_serious.is_(True), _serious_undecided(ids))
+            .with_only_columns(func.count(Deviation.id))
+        )
+        if serious:
+            waiting.append(Waiting("serious", serious))
+    for group in inbox_groups(user):
+        if not manages_group(user, group.id):
+            continue
+        counts = dict(
+            db.session.execute(
+                visible_deviations(user)
+                .where(
+                    in_group(group),
+                    Deviation.state.in_([DeviationState.SUBMITTED, DeviationState.IN_PREPARATION]),
+                )
+                .with_only_columns(Deviation.state, func.count(Deviation.id))
+                .group_by(Deviation.state)
+            ).all()
+        )
+        if counts.get(DeviationState.SUBMITTED):
+            waiting.append(Waiting("triage", counts[DeviationState.SUBMITTED], group=group))
+        if counts.get(DeviationState.IN_PREPARATION):
+            waiting.append(
+                Waiting("preparation", counts[DeviationState.IN_PREPARATION], group=group)
+            )
+    return waiting
+
+
+# --- Notiser ------------------------------------------------------------------------------------
+
+
+def notification_page(user: User, *, fore: Cursor | None = None, size: int = PAGE_SIZE) -> Page:
+    return _keyset_page(
+        select(Notification).where(Notification.user_id == user.id).options(raiseload("*")),
+        Notification.created_at,
+        Notification.id,
+        fore,
+        size,
+        lambda n: n.created_at,
+    )
+
+
+def unread_notification_ids(user: User) -> Select:
+    return select(Notification.id).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None)
+    )
+
+
+def own_notification(user: User, notification_id: int) -> Notification | None:
+    """Someone else's notification is as absent as one that does not exist."""
+    return db.session.scalar(
+        select(Notification).where(
+            Notification.id == notification_id, Notification.user_id == user.id
+        )
+    )
+
+
+# --- The audit log (administrators) -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AuditFilters:
+    email: str | None = None
+    case_number: str | None = None
+    action: str | None = None
+    logged_from: date | None = None
+    logged_to: date | None = None
+    administrators_only: bool = False
+
+
+def audit_page(
+    region_id: int, filters: AuditFilters, *, fore: Cursor | None = None, size: int = PAGE_SIZE
+) -> Page:
+    """The region's log, newest first: entries about its cases and entries by its people.
+
+    A read of another region's case by one of ours shows here, and a read of one of our cases by
+    another region's administrator shows here too.
+    """
+    statement = (
+        select(AuditEntry)
+        .outerjoin(User, AuditEntry.user_id == User.id)
+        .outerjoin(Organization, User.organization_id == Organization.id)
+        .outerjoin(Deviation, AuditEntry.deviation_id == Deviation.id)
+        .where(or_(Deviation.region_id == region_id, Organization.region_id == region_id))
+        .options(
+            # Already joined for the filters: fill the relationships from the same rows. The
+            # user may be the administrator reading the page, so it keeps its own loading.
+            contains_eager(AuditEntry.user).lazyload("*"),
+            contains_eager(AuditEntry.deviation).load_only(Deviation.number).raiseload("*"),
+            raiseload("*"),
+        )
+    )
+    if filters.email and filters.email.strip():
+        statement = statement.where(User.email.icontains(filters.email.strip(), autoescape=True))
+    if filters.case_number and filters.case_number.strip():
+        statement = statement.where(Deviation.number == filters.case_number.strip().upper())
+    if filters.action and filters.action.strip():
+        statement = statement.where(AuditEntry.action == filters.action.strip())
+    if filters.logged_from is not None:
+        statement = statement.where(AuditEntry.created_at >= local_day_start(filters.logged_from))
+    if filters.logged_to is not None:
+        statement = statement.where(
+            AuditEntry.created_at < local_day_start(filters.logged_to + timedelta(days=1))
+        )
+    if filters.administrators_only:
+        statement = statement.where(AuditEntry.as_administrator.is_(True))
+    return _keyset_page(
+        statement, AuditEntry.created_at, AuditEntry.id, fore, size, lambda e: e.created_at
+    )

@@ -1,0 +1,141 @@
+"""Ärenden, the inboxes and Notiser: where coordinators, chairs and secretaries find their work.
+
+Every list comes from services/case_lists.py, built on the visibility rule. These pages only
+read, except Notiser, which marks notifications read (one commit per request).
+"""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..extensions import db
+from ..forms import EmptyForm
+from ..forms.inbox import CaseFilterForm
+from ..permissions import manages_group
+from ..services import case_lists
+from ..services.deviations import local_today
+from ..services.notifications import mark_read, unread_count
+from . import utcnow
+from .auth import safe_next
+
+bp = Blueprint("inbox", __name__)
+
+# The case list's own query parameters, kept in the next-page link.
+CASE_LIST_ARGS = ("status", "grupp", "kategori", "organisation", "fran", "till", "risk", "per_page")
+
+
+@bp.app_template_global()
+def unread_notifications() -> int:
+    """The count in the menu's "Notiser (N)"; base.html asks only for logged-in users."""
+    return unread_count(current_user)
+
+
+@bp.app_template_global()
+def has_inbox(user) -> bool:
+    """Coordinators and group members work from the inboxes; others need no menu item for them."""
+    return bool(user.coordinator_roles) or any(m.active for m in user.memberships)
+
+
+def _today():
+    return local_today(utcnow())
+
+
+def _list_args() -> dict:
+    return {key: request.args[key] for key in CASE_LIST_ARGS if request.args.get(key)}
+
+
+@bp.route("/arenden")
+def cases():
+    form = CaseFilterForm(request.args, options=case_lists.filter_options(current_user))
+    if not form.validate():
+        return render_template("inbox/cases.html", form=form, page=None, list_args=_list_args())
+    filters = form.to_filters()
+    fore = case_lists.Cursor.decode(request.args.get("fore"))
+    page = case_lists.case_page(
+        current_user,
+        filters,
+        fore=fore,
+        size=case_lists.page_size(request.args.get("per_page", type=int)),
+    )
+    return render_template(
+        "inbox/cases.html",
+        form=form,
+        page=page,
+        paged=fore is not None,
+        count=case_lists.count_cases(current_user, filters),
+        count_cap=case_lists.COUNT_CAP,
+        list_args=_list_args(),
+        today=_today(),
+    )
+
+
+@bp.route("/inkorg")
+def index():
+    """Straight to the one inbox the user has; both side by side for someone with both roles."""
+    coordinator = bool(current_user.coordinator_roles)
+    groups = case_lists.inbox_groups(current_user)
+    if coordinator and not groups:
+        return redirect(url_for(".coordinator"))
+    if groups and not coordinator:
+        return redirect(url_for(".group"))
+    waiting = case_lists.waiting_for(current_user, today=_today())
+    return render_template(
+        "inbox/index.html", coordinator=coordinator, groups=groups, waiting=waiting
+    )
+
+
+@bp.route("/inkorg/samordnare")
+def coordinator():
+    today = _today()
+    inbox = case_lists.coordinator_inbox(current_user, today=today)
+    return render_template("inbox/coordinator.html", inbox=inbox, today=today)
+
+
+@bp.route("/inkorg/grupp")
+def group():
+    groups = case_lists.inbox_groups(current_user)
+    if not groups:
+        return render_template("inbox/group.html", inbox=None, groups=groups)
+    wanted = request.args.get("grupp", type=int)
+    chosen = groups[0] if wanted is None else next((g for g in groups if g.id == wanted), None)
+    if chosen is None:
+        abort(404)
+    today = _today()
+    inbox = case_lists.group_inbox(
+        current_user, chosen, manages=manages_group(current_user, chosen.id), today=today
+    )
+    return render_template("inbox/group.html", inbox=inbox, groups=groups, today=today)
+
+
+@bp.route("/notiser")
+def notifications():
+    fore = case_lists.Cursor.decode(request.args.get("fore"))
+    page = case_lists.notification_page(current_user, fore=fore)
+    return render_template(
+        "inbox/notifications.html", page=page, paged=fore is not None, form=EmptyForm()
+    )
+
+
+@bp.post("/notiser/lasta")
+def mark_all_read():
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    mark_read(current_user, case_lists.unread_notification_ids(current_user), now=utcnow())
+    db.session.commit()
+    flash(_("Alla notiser är markerade som lästa."), "success")
+    return redirect(url_for(".notifications"))
+
+
+@bp.route("/notiser/<int:notification_id>")
+def open_notification(notification_id: int):
+    """Following a notification marks it read, then goes where it points."""
+    note = case_lists.own_notification(current_user, notification_id)
+    if note is None:
+        abort(404)
+    mark_read(current_user, [note.id], now=utcnow())
+    db.session.commit()
+    if note.url:
+        return redirect(safe_next(note.url))
+    if note.deviation_id is not None:
+        return redirect(url_for("deviations.detail", deviation_id=note.deviation_id))
+    return redirect(url_for(".notifications"))
