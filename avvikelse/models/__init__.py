@@ -4,6 +4,7 @@ from .action import Action, ActionStatus
 from .answer import Answer
 from .audit import AuditEntry
 from .category import Category
+from .decision import Assignment, Decision, DecisionOutcome, Minutes
 from .deviation import (
     TRANSITIONS,
     CaseNumberCounter,
@@ -20,6 +21,7 @@ from .deviation import (
 )
 from .feedback import AccessibilityReport
 from .group import Group, GroupLevel, Membership, MembershipRole, TargetGroup
+from .meeting import Attendance, Matter, MatterKind, Meeting, RaisedBy, WrittenView
 from .notification import EmailStatus, Notification
 from .organization import Coordinator, Organization, OrganizationKind, Unit
 from .process import Process
@@ -27,6 +29,16 @@ from .region import Region
 from .user import User
 
 __all__ = [
+    "Assignment",
+    "Attendance",
+    "Decision",
+    "DecisionOutcome",
+    "Matter",
+    "MatterKind",
+    "Meeting",
+    "Minutes",
+    "RaisedBy",
+    "WrittenView",
     "TRANSITIONS",
     "AccessibilityReport",
     "Action",

@@ -40,6 +40,7 @@ class Action(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     deviation_id: Mapped[int | None] = mapped_column(ForeignKey("deviations.id"), index=True)
+    decision_id: Mapped[int | None] = mapped_column(ForeignKey("decisions.id"), index=True)
     description: Mapped[str] = mapped_column(Text)
     owner_organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
     owner_group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id"))
@@ -52,6 +53,7 @@ class Action(db.Model):
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     deviation = relationship("Deviation", back_populates="actions")
+    decision = relationship("Decision", back_populates="actions")
     owner_organization = relationship("Organization")
     owner_group = relationship("Group")
     created_by = relationship("User")

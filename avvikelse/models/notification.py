@@ -18,7 +18,10 @@ class EmailStatus(enum.StrEnum):
 
 class Notification(db.Model):
     __tablename__ = "notifications"
-    __table_args__ = (Index("ix_notifications_user_unread", "user_id", "read_at", "id"),)
+    __table_args__ = (
+        Index("ix_notifications_user_unread", "user_id", "read_at", "id"),
+        Index("ix_notifications_user_created", "user_id", "created_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # kind:object:due:recipient — one notification per key, so a job run twice sends nothing twice.
