@@ -1,0 +1,36 @@
+"""Agenda deadlines (LEDNINGSSYSTEM §6.2 "Mötesformer"; RÅDET: kallelse senast 7 dagar innan).
+
+The agenda goes out at least 7 days before the meeting; matters are registered to the secretary
+at the latest the week before the agenda is sent. Dates are Stockholm calendar dates.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+NOTICE_DAYS_BEFORE = 7
+REGISTRATION_DAYS_BEFORE_NOTICE = 7
+
+
+@dataclass(frozen=True)
+class MeetingDeadlines:
+    meeting_day: date
+    notice_due: date  # the agenda must be sent on or before this day
+    registration_closes: date  # last day to register a matter for this meeting
+
+    def registration_open(self, now: datetime) -> bool:
+        return now.astimezone(STOCKHOLM).date() <= self.registration_closes
+
+    def notice_overdue(self, now: datetime) -> bool:
+        return now.astimezone(STOCKHOLM).date() > self.notice_due
+
+
+def deadlines_for(starts_at: datetime) -> MeetingDeadlines:
+    day = starts_at.astimezone(STOCKHOLM).date()
+    notice_due = day - timedelta(days=NOTICE_DAYS_BEFORE)
+    return MeetingDeadlines(
+        meeting_day=day,
+        notice_due=notice_due,
+        registration_closes=notice_due - timedelta(days=REGISTRATION_DAYS_BEFORE_NOTICE),
+    )
