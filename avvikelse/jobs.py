@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from .services.minutes import add_due_follow_ups
 from .services.notifications import send_outbox
 
 
@@ -27,6 +28,12 @@ JOBS = {
             send_outbox,
             30,
             "Skickar köade e-postnotiser (skrivs till loggen när MAIL_SERVER saknas).",
+        ),
+        Job(
+            "add_due_follow_ups",
+            add_due_follow_ups,
+            86400,
+            "Sätter upp beslut vars uppföljningsdatum har kommit på gruppens nästa dagordning.",
         ),
     )
 }

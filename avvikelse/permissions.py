@@ -34,6 +34,8 @@ PUBLIC_ENDPOINTS = frozenset(
         "pages.accessibility",
         "pages.report_accessibility_problem",
         "pages.health",
+        "public.minutes",
+        "public.minutes_list",
         "static",
     }
 )
@@ -304,3 +306,94 @@ def coordinates_case(user, deviation) -> bool:
     """Coordinator for one of the concerned organizations, whatever the state (see manages_case)."""
     concerned = {c.organization_id for c in deviation.concerned}
     return bool(coordinator_organization_ids(user) & concerned)
+
+
+# --- Meetings (DESIGN §6) ---------------------------------------------------------------------
+
+
+def can_view_meetings(user, group) -> bool:
+    """Members of every role read the group's meetings; for anyone else they do not exist."""
+    return has_group_permission(user, group, Permission.GROUP_VIEW)
+
+
+def can_manage_meetings(user, group) -> bool:
+    """Chair and secretary plan meetings, send the notice, take attendance (§6.2)."""
+    return has_group_permission(user, group, Permission.MEETING_MANAGE)
+
+
+def can_raise_matter(user, group) -> bool:
+    """§6.2 "Alla ledamöter kan anmäla ärenden"; co-opted experts take part but do not raise."""
+    return has_group_permission(user, group, Permission.MEETING_PARTICIPATE)
+
+
+def can_accept_late_matter(user, matter) -> bool:
+    """Only the chair takes a late matter up on the meeting it was registered for."""
+    return (
+        matter.late
+        and matter.late_accepted_by_id is None
+        and matter.decision is None
+        and any(
+            m.active and m.group_id == matter.group_id and m.role is MembershipRole.CHAIR
+            for m in user.memberships
+        )
+    )
+
+
+def can_edit_matter(user, matter) -> bool:
+    """Whoever raised the matter prepares it (§6.2 Beredning); the managers may help."""
+    return matter.decision is None and (
+        matter.raised_by_user_id == user.id or can_manage_meetings(user, matter.group)
+    )
+
+
+def can_send_written_view(user, matter, *, now) -> bool:
+    """An absent member sends views before the meeting (§6.2 Frånvaro)."""
+    meeting = matter.meeting
+    if meeting is None or meeting.cancelled or matter.decision is not None:
+        return False
+    starts_at = meeting.starts_at
+    if starts_at.tzinfo is None:  # SQLite returns the stored UTC value naive
+        starts_at = starts_at.replace(tzinfo=now.tzinfo)
+    return now < starts_at and has_group_permission(
+        user, matter.group, Permission.MEETING_PARTICIPATE
+    )
+
+
+def can_record_decision(user, meeting) -> bool:
+    return not meeting.cancelled and can_manage_meetings(user, meeting.group)
+
+
+def can_put_on_agenda(user, deviation) -> bool:
+    """The case page's "Sätt upp på nästa möte": a case in preparation, by its group's managers."""
+    return deviation.state is DeviationState.IN_PREPARATION and manages_group(
+        user, deviation.group_id
+    )
+
+
+# --- Minutes and follow-up of decisions (DESIGN §6) -----------------------------------------
+
+
+def can_read_minutes(user, group) -> bool:
+    """Every member reads the group's draft and approved minutes; for others they do not exist."""
+    return has_group_permission(user, group, Permission.GROUP_VIEW)
+
+
+def can_edit_minutes(user, group) -> bool:
+    """The secretary writes the minutes; the chair may too. They also mark follow-ups done."""
+    return has_group_permission(user, group, Permission.MEETING_MANAGE)
+
+
+def is_group_chair(user, group) -> bool:
+    return bool(user and user.is_authenticated) and any(
+        m.active and m.group_id == group.id and m.role is MembershipRole.CHAIR
+        for m in user.memberships
+    )
+
+
+def signs_minutes(user, minutes) -> bool:
+    """Minutes are signed by the chair and checked by the appointed adjuster (RÅDET: "undertecknas
+    av tjänstgörande ordförande och justeras av en utsedd ledamot"). Blind to the state, for the
+    views' 403; the service explains an approval that comes too late or twice."""
+    return is_group_chair(user, minutes.meeting.group) or (
+        minutes.adjuster_id is not None and user.id == minutes.adjuster_id
+    )

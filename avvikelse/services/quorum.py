@@ -52,7 +52,7 @@ class QuorumStatus:
             )
             for p in self.missing
         ]
-        return _("Gruppen är inte beslutsför. ") + "; ".join(parts) + "."
+        return _("Gruppen är inte beslutsför: %(details)s.", details="; ".join(parts))
 
     def as_dict(self) -> dict:
         """The snapshot stored with a decision, so the minutes show the quorum it was made with."""

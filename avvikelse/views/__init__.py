@@ -7,12 +7,20 @@ from flask_babel import get_locale
 
 from ..permissions import (
     answerable_organizations,
+    can_accept_late_matter,
     can_administer,
     can_comment,
+    can_edit_matter,
     can_manage_actions,
+    can_manage_meetings,
+    can_put_on_agenda,
+    can_raise_matter,
+    can_record_decision,
     can_see_reporter,
+    can_send_written_view,
     can_transition,
     can_triage,
+    can_view,
     ivo_decidable_organizations,
     require_login_unless_public,
 )
@@ -24,9 +32,33 @@ def utcnow() -> datetime:
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import account, admin, auth, deviations, inbox, pages, report, start
+    from . import (
+        account,
+        admin,
+        auth,
+        deviations,
+        inbox,
+        meetings,
+        minutes,
+        pages,
+        public,
+        report,
+        start,
+    )
 
-    for module in (auth, start, report, deviations, inbox, account, admin, pages):
+    for module in (
+        auth,
+        start,
+        report,
+        deviations,
+        inbox,
+        account,
+        admin,
+        pages,
+        meetings,
+        minutes,
+        public,
+    ):
         app.register_blueprint(module.bp)
     app.before_request(require_login_unless_public)
     app.jinja_env.globals.update(can_administer=can_administer, current_locale=get_locale)
@@ -39,4 +71,15 @@ def register_blueprints(app: Flask) -> None:
         can_transition=can_transition,
         can_triage=can_triage,
         ivo_decidable_organizations=ivo_decidable_organizations,
+    )
+    # Meetings: the same rule for buttons and for the server's check (views/meetings.py).
+    app.jinja_env.globals.update(
+        can_accept_late_matter=can_accept_late_matter,
+        can_edit_matter=can_edit_matter,
+        can_manage_meetings=can_manage_meetings,
+        can_put_on_agenda=can_put_on_agenda,
+        can_raise_matter=can_raise_matter,
+        can_record_decision=can_record_decision,
+        can_send_written_view=can_send_written_view,
+        can_view=can_view,
     )

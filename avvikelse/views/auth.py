@@ -4,6 +4,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import refresh
 from flask_login import login_required, login_user, logout_user
 
 from ..extensions import db
@@ -43,6 +44,7 @@ def login():
             target = safe_next(form.next.data)
             session.clear()  # new session and CSRF token on log-in
             login_user(user)
+            refresh()  # the form was validated in the anonymous locale; greet in the user's
             db.session.commit()
             flash(_("Välkommen, %(name)s!", name=user.name), "success")
             return redirect(target)

@@ -23,6 +23,7 @@ from wtforms import SelectChoice
 
 from ..extensions import db
 from ..forms import case as forms
+from ..forms import meeting as meeting_forms
 from ..models import (
     TRANSITIONS,
     ActionStatus,
@@ -41,7 +42,7 @@ from ..permissions import (
     manages_case,
     require,
 )
-from ..services import WorkflowError, case_page
+from ..services import WorkflowError, case_page, meetings
 from ..services import deviations as workflow
 from . import utcnow
 
@@ -84,6 +85,7 @@ STEP_FORMS: dict[str, type[forms.StepForm]] = {
     "start_follow_up": forms.StartFollowUpForm,
     "close": forms.CloseForm,
     "comment": forms.CommentForm,
+    "put_on_agenda": meeting_forms.PutOnAgendaForm,
 }
 
 
@@ -200,6 +202,11 @@ class CasePage:
         self.shown: set[tuple[str, int | None]] = set()
         self.primary: list[tuple[str, str]] = []
         self._names = None
+
+    @property
+    def agenda_matter(self):
+        """The meeting item the case is already on, if any (shown instead of the step)."""
+        return meetings.open_case_matter(self.deviation)
 
     def form(self, key: str, item: int | None = None) -> forms.StepForm:
         self.shown.add((key, item))
@@ -581,6 +588,28 @@ def hand_over(deviation_id: int):
         return _("Ärendet är överlämnat till LSVO.")
 
     return _take_step(deviation_id, "hand_over", run, allowed=can_triage)
+
+
+@bp.post("/<int:deviation_id>/dagordning", endpoint="put_on_agenda")
+def put_on_agenda(deviation_id: int):
+    """The case goes onto the group's next meeting, föredragning prefilled from the case."""
+
+    def run(deviation, form, now):
+        matter = meetings.put_case_on_agenda(
+            deviation, actor=current_user, now=now, version=form.case_version
+        )
+        if matter.late and matter.late_accepted_by_id is None:
+            return _(
+                "Ärendet är uppsatt på mötet %(date)s, efter sista anmälningsdag: ordföranden "
+                "avgör om det tas upp där. Skriv förslag till beslut i föredragningen.",
+                date=meetings.meeting_date(matter.meeting).isoformat(),
+            )
+        return _(
+            "Ärendet är uppsatt på mötet %(date)s. Skriv förslag till beslut i föredragningen.",
+            date=meetings.meeting_date(matter.meeting).isoformat(),
+        )
+
+    return _take_step(deviation_id, "put_on_agenda", run, allowed=can_triage)
 
 
 # --- Actions, follow-up, closing ------------------------------------------------------------

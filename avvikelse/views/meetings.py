@@ -1,0 +1,735 @@
+"""Möten: a group's meetings, the agenda and its matters, the notice, attendance, decisions.
+
+Shaped like the case page (views/deviations.py): each step is its own POST, loads its objects
+through the group membership rule (a group's meetings do not exist for outsiders: 404), answers
+403 to members who may not take the step, validates its form, calls one service, commits once
+and redirects. A refused step renders the page again with the form as typed (422).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import SelectChoice
+
+from ..extensions import db
+from ..forms import EmptyForm
+from ..forms import meeting as forms
+from ..models import (
+    DecisionOutcome,
+    Deviation,
+    Group,
+    Matter,
+    MatterKind,
+    Meeting,
+    MembershipRole,
+    Organization,
+    RaisedBy,
+    User,
+)
+from ..permissions import (
+    can_edit_matter,
+    can_manage_meetings,
+    can_raise_matter,
+    can_view,
+    can_view_meetings,
+    require,
+)
+from ..services import WorkflowError, case_page
+from ..services import meetings as service
+from ..services.deviations import PersonalDataError, local_today
+from ..services.meeting_deadlines import deadlines_for
+from ..services.quorum import meeting_quorum
+from . import utcnow
+
+bp = Blueprint("meetings", __name__, url_prefix="/moten")
+
+
+# --- Loading ---------------------------------------------------------------------------------
+
+
+def _group_or_404(group_id: int) -> Group:
+    group = db.session.get(Group, group_id)
+    if group is None or not can_view_meetings(current_user, group):
+        abort(404)
+    return group
+
+
+def _meeting_or_404(meeting_id: int) -> Meeting:
+    meeting = db.session.get(Meeting, meeting_id)
+    if meeting is None or not can_view_meetings(current_user, meeting.group):
+        abort(404)
+    return meeting
+
+
+def _matter_or_404(matter_id: int) -> Matter:
+    matter = db.session.get(Matter, matter_id)
+    if matter is None or not can_view_meetings(current_user, matter.group):
+        abort(404)
+    return matter
+
+
+def _attach(form: FlaskForm, error: WorkflowError) -> None:
+    """Personal data findings go to their field; any other refusal to the top of the form."""
+    if isinstance(error, PersonalDataError):
+        for name, messages in error.field_messages().items():
+            if name in form:
+                form[name].errors = [*form[name].errors, *messages]
+            else:
+                form.form_errors.extend(messages)
+    else:
+        form.form_errors.append(str(error))
+
+
+# --- Rows for the templates ------------------------------------------------------------------
+
+
+@dataclass
+class MeetingRow:
+    meeting: Meeting
+    registration_closes: date
+    notice_due: date
+    status: str
+    overdue: bool = False
+
+
+def _row(meeting: Meeting, now) -> MeetingRow:
+    deadlines = deadlines_for(service.as_utc(meeting.starts_at))
+    overdue = False
+    if meeting.cancelled:
+        status = _("Inställt")
+    elif service.as_utc(meeting.starts_at) <= now:
+        status = _("Har varit")
+    elif meeting.agenda_locked:
+        status = _("Kallelsen skickad")
+    elif deadlines.notice_overdue(now):
+        status, overdue = _("Kallelsen är försenad"), True
+    elif deadlines.registration_open(now):
+        status = _("Öppet för anmälan av ärenden")
+    else:
+        status = _("Anmälan stängd, kallelsen ska skickas")
+    return MeetingRow(meeting, deadlines.registration_closes, deadlines.notice_due, status, overdue)
+
+
+def _presenter_choices(group: Group) -> list[SelectChoice]:
+    members = sorted((m for m in group.memberships if m.active), key=lambda m: m.user.name)
+    return [SelectChoice("", _("Ingen vald"))] + [
+        SelectChoice(m.user_id, f"{m.user.name} ({m.role.title})") for m in members
+    ]
+
+
+# --- Meetings per group ----------------------------------------------------------------------
+
+
+@bp.get("/")
+def index():
+    now = utcnow()
+    memberships = sorted(
+        (m for m in current_user.memberships if m.active), key=lambda m: m.group.name
+    )
+    groups = [(m, service.next_meeting(m.group, now)) for m in memberships if m.group.active]
+    return render_template("meetings/index.html", groups=groups, row=lambda m: _row(m, now))
+
+
+def _year_form(now, posted=False) -> forms.YearPlanForm:
+    this_year = local_today(now).year
+    form = (
+        forms.YearPlanForm(prefix="year")
+        if posted
+        else forms.YearPlanForm(formdata=None, prefix="year", year=this_year + 1)
+    )
+    form.year.choices = [SelectChoice(y, str(y)) for y in (this_year, this_year + 1)]
+    return form
+
+
+def _render_group(group: Group, now, *, meeting_form=None, year_form=None, status=200):
+    meetings = service.group_meetings(group)
+    upcoming = [_row(m, now) for m in meetings if service.as_utc(m.starts_at) > now]
+    past = [_row(m, now) for m in reversed(meetings) if service.as_utc(m.starts_at) <= now]
+    html = render_template(
+        "meetings/group.html",
+        group=group,
+        upcoming=upcoming,
+        past=past,
+        waiting=service.waiting_matters(group),
+        meeting_form=meeting_form or forms.MeetingForm(formdata=None, prefix="meeting"),
+        year_form=year_form or _year_form(now),
+        failed="meeting" if meeting_form else "year" if year_form else None,
+    )
+    return html, status
+
+
+@bp.get("/grupp/<int:group_id>")
+def group(group_id: int):
+    return _render_group(_group_or_404(group_id), utcnow())
+
+
+@bp.post("/grupp/<int:group_id>/planera", endpoint="plan")
+def plan(group_id: int):
+    group = _group_or_404(group_id)
+    require(can_manage_meetings(current_user, group))
+    now = utcnow()
+    form = forms.MeetingForm(prefix="meeting")
+    if form.validate_on_submit():
+        try:
+            meeting = service.plan_meeting(
+                group,
+                day=form.day.data,
+                starts=form.starts.data,
+                ends=form.ends.data,
+                place=form.place.data,
+                link=form.link.data,
+                actor=current_user,
+                now=now,
+            )
+            db.session.commit()
+            flash(_("Mötet är planerat."), "success")
+            return redirect(url_for(".detail", meeting_id=meeting.id))
+        except WorkflowError as error:
+            db.session.rollback()
+            _attach(form, error)
+    return _render_group(group, now, meeting_form=form, status=422)
+
+
+@bp.post("/grupp/<int:group_id>/planera-ar", endpoint="plan_year")
+def plan_year(group_id: int):
+    group = _group_or_404(group_id)
+    require(can_manage_meetings(current_user, group))
+    now = utcnow()
+    form = _year_form(now, posted=True)
+    if form.validate_on_submit():
+        days = [entry.data for entry in form.days if entry.data]
+        if form.weekday.data is not None:
+            days += service.first_weekdays(form.year.data, form.weekday.data)
+        if not days:
+            form.form_errors.append(_("Välj en veckodag eller skriv minst ett datum."))
+        else:
+            try:
+                planned = service.plan_year(
+                    group,
+                    days=days,
+                    starts=form.starts.data,
+                    ends=form.ends.data,
+                    place=form.place.data,
+                    link=form.link.data,
+                    actor=current_user,
+                    now=now,
+                )
+                db.session.commit()
+                flash(_("%(count)d möten är planerade.", count=len(planned)), "success")
+                return redirect(url_for(".group", group_id=group.id))
+            except WorkflowError as error:
+                db.session.rollback()
+                _attach(form, error)
+    return _render_group(group, now, year_form=form, status=422)
+
+
+# --- Raising and preparing a matter ----------------------------------------------------------
+
+
+def _default_raised_by(group: Group) -> RaisedBy:
+    role = next(
+        (m.role for m in current_user.memberships if m.active and m.group_id == group.id), None
+    )
+    return {
+        MembershipRole.CHAIR: RaisedBy.CHAIR,
+        MembershipRole.SECRETARY: RaisedBy.SECRETARY,
+    }.get(role, RaisedBy.MEMBER)
+
+
+def _case_by_number(group: Group, number: str) -> Deviation | None:
+    deviation = db.session.scalar(
+        select(Deviation).where(
+            Deviation.region_id == group.region_id, Deviation.number == number.strip().upper()
+        )
+    )
+    return deviation if deviation is not None and can_view(current_user, deviation) else None
+
+
+@bp.route("/grupp/<int:group_id>/nytt-arende", methods=["GET", "POST"], endpoint="new_matter")
+def new_matter(group_id: int):
+    group = _group_or_404(group_id)
+    require(can_raise_matter(current_user, group))
+    now = utcnow()
+    coming = [
+        m
+        for m in service.group_meetings(group)
+        if not m.cancelled and service.as_utc(m.starts_at) > now
+    ]
+    if request.method == "POST":
+        form = forms.MatterForm()
+    else:
+        preset = request.args.get("mote", type=int)
+        open_meeting = service.next_open_meeting(group, now)
+        form = forms.MatterForm(
+            formdata=None,
+            meeting=preset or (open_meeting.id if open_meeting else None),
+            raised_by=_default_raised_by(group),
+        )
+    form.meeting.choices = [SelectChoice("", _("Välj möte"))] + [
+        SelectChoice(m.id, _meeting_label(m, now)) for m in coming
+    ]
+    form.presenter.choices = _presenter_choices(group)
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.validate_on_submit():
+            try:
+                matter = _raise(group, form, coming, now)
+                db.session.commit()
+                if matter.late and matter.late_accepted_by_id is None:
+                    flash(
+                        _(
+                            "Ärendet är anmält efter sista anmälningsdag. Ordföranden avgör "
+                            "om det tas upp på mötet; annars flyttas det till nästa möte."
+                        ),
+                        "warning",
+                    )
+                else:
+                    flash(_("Ärendet är anmält."), "success")
+                return redirect(url_for(".detail", meeting_id=matter.meeting_id))
+            except WorkflowError as error:
+                db.session.rollback()
+                _attach(form, error)
+    return render_template("meetings/matter_form.html", group=group, form=form, matter=None), status
+
+
+def _day(meeting: Meeting) -> date:
+    return service.meeting_date(meeting)
+
+
+def _meeting_label(meeting: Meeting, now) -> str:
+    return _(
+        "%(date)s (anmäl senast %(closes)s)",
+        date=_day(meeting).isoformat(),
+        closes=_row(meeting, now).registration_closes.isoformat(),
+    )
+
+
+def _presentation(form: forms.PresentationForm, group: Group) -> service.Presentation:
+    presenter = db.session.get(User, form.presenter.data) if form.presenter.data else None
+    return service.Presentation(
+        title=form.title.data,
+        background=form.background.data,
+        done_so_far=form.done_so_far.data,
+        proposal=form.proposal.data,
+        presenter=presenter,
+    )
+
+
+class _FieldRefusal(WorkflowError):
+    pass
+
+
+def _raise(group: Group, form: forms.MatterForm, coming: list[Meeting], now) -> Matter:
+    meeting = next(m for m in coming if m.id == form.meeting.data)
+    deviation = None
+    if form.case_number.data:
+        if form.kind.data is not MatterKind.DEVIATION:
+            form.case_number.errors = [_("Ärendenummer anges bara för typen Avvikelse.")]
+            raise _FieldRefusal(_("Rätta fälten nedan."))
+        deviation = _case_by_number(group, form.case_number.data)
+        if deviation is None:
+            form.case_number.errors = [_("Det finns inget ärende med det numret som du kan se.")]
+            raise _FieldRefusal(_("Rätta fälten nedan."))
+    return service.raise_matter(
+        meeting,
+        kind=form.kind.data,
+        raised_by=form.raised_by.data,
+        presentation=_presentation(form, group),
+        actor=current_user,
+        now=now,
+        deviation=deviation,
+    )
+
+
+@bp.route("/arenden/<int:matter_id>/redigera", methods=["GET", "POST"], endpoint="edit_matter")
+def edit_matter(matter_id: int):
+    matter = _matter_or_404(matter_id)
+    require(can_edit_matter(current_user, matter))
+    if request.method == "POST":
+        form = forms.PresentationForm()
+    else:
+        form = forms.PresentationForm(
+            formdata=None,
+            title=matter.title,
+            presenter=matter.presenter_id,
+            background=matter.background,
+            done_so_far=matter.done_so_far,
+            proposal=matter.proposal,
+        )
+    form.presenter.choices = _presenter_choices(matter.group)
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.validate_on_submit():
+            try:
+                service.update_presentation(
+                    matter, _presentation(form, matter.group), actor=current_user, now=utcnow()
+                )
+                db.session.commit()
+                flash(_("Föredragningen är sparad."), "success")
+                return _back_to(matter)
+            except WorkflowError as error:
+                db.session.rollback()
+                _attach(form, error)
+    return render_template(
+        "meetings/matter_form.html", group=matter.group, form=form, matter=matter
+    ), status
+
+
+def _back_to(matter: Matter):
+    if matter.meeting_id is None:
+        return redirect(url_for(".group", group_id=matter.group_id))
+    return redirect(url_for(".detail", meeting_id=matter.meeting_id, _anchor=f"arende-{matter.id}"))
+
+
+# --- The meeting page ------------------------------------------------------------------------
+
+
+@dataclass
+class Failure:
+    key: str
+    item: int | None
+    form: FlaskForm
+
+
+class MeetingPage:
+    """Builds the forms the template asks for; a failed one comes back as typed."""
+
+    def __init__(self, meeting: Meeting, now, failure: Failure | None = None):
+        self.meeting = meeting
+        self.now = now
+        self.today = local_today(now)
+        self.failure = failure
+        self.row = _row(meeting, now)
+        self.quorum = meeting_quorum(meeting)
+        self.present = {a.membership_id for a in meeting.attendance if a.present}
+        self.attendance_taken = bool(meeting.attendance)
+        self.meeting_day_reached = self.today >= _day(meeting)
+        self.future = service.as_utc(meeting.starts_at) > now
+
+    def failed(self, key: str, item: int | None = None) -> bool:
+        return bool(self.failure and (self.failure.key, self.failure.item) == (key, item))
+
+    def form(self, key: str, item: int | None = None):
+        if self.failed(key, item):
+            return self.failure.form
+        return build_form(key, self.meeting, item, posted=False)
+
+    def attendance_groups(self):
+        """Memberships by represented organization; those without one (chair, secretary,
+        co-opted) last, since they never count for quorum."""
+        groups: dict[str, list] = {}
+        for m in sorted(
+            (m for m in self.meeting.group.memberships if m.active), key=lambda m: m.user.name
+        ):
+            name = m.represented_organization.name if m.represented_organization else ""
+            groups.setdefault(name, []).append(m)
+        return sorted(groups.items(), key=lambda kv: (kv[0] == "", kv[0]))
+
+    def checked(self, membership_id: int) -> bool:
+        if self.failed("attendance"):
+            return membership_id in (self.failure.form.present.data or [])
+        return membership_id in self.present
+
+
+def _owner_choices(region_id: int) -> list[SelectChoice]:
+    organizations, groups = _("Organisationer"), _("Grupper")
+    return [
+        SelectChoice("", _("Välj …")),
+        *(
+            SelectChoice(f"organization:{o.id}", o.name, optgroup=organizations)
+            for o in case_page.region_organizations(region_id)
+        ),
+        *(
+            SelectChoice(f"group:{g.id}", g.name, optgroup=groups)
+            for g in case_page.region_groups(region_id)
+        ),
+    ]
+
+
+def build_form(key: str, meeting: Meeting, item: int | None = None, *, posted: bool):
+    prefix = key if item is None else f"{key}-{item}"
+    kwargs = {"prefix": prefix} if posted else {"prefix": prefix, "formdata": None}
+    if key == "attendance":
+        form = forms.AttendanceForm(**kwargs)
+        form.present.choices = [
+            SelectChoice(m.id, m.user.name) for m in meeting.group.memberships if m.active
+        ]
+    elif key == "decision":
+        form = forms.DecisionForm(**kwargs)
+        outcomes = service.allowed_outcomes(meeting.group)
+        form.outcome.choices = [SelectChoice(o.value, o.title) for o in outcomes]
+        region_id = meeting.group.region_id
+        form.action_owner.choices = _owner_choices(region_id)
+        form.assignment_group.choices = [SelectChoice("", _("Inget uppdrag"))] + [
+            SelectChoice(g.id, g.name)
+            for g in case_page.region_groups(region_id)
+            if g.id != meeting.group_id
+        ]
+    elif key == "view":
+        form = forms.WrittenViewForm(**kwargs)
+    else:
+        abort(404)
+    return form
+
+
+def _render_meeting(meeting: Meeting, now, failure: Failure | None = None):
+    page = MeetingPage(meeting, now, failure)
+    html = render_template(
+        "meetings/detail.html",
+        meeting=meeting,
+        page=page,
+        button=EmptyForm(),
+        can_refer_upward=service.can_refer_upward(meeting.group),
+        DecisionOutcome=DecisionOutcome,
+    )
+    return html, 422 if failure else 200
+
+
+@bp.get("/<int:meeting_id>")
+def detail(meeting_id: int):
+    return _render_meeting(_meeting_or_404(meeting_id), utcnow())
+
+
+@bp.get("/<int:meeting_id>/kallelse")
+def notice(meeting_id: int):
+    meeting = _meeting_or_404(meeting_id)
+    return render_template(
+        "meetings/notice.html", meeting=meeting, row=_row(meeting, utcnow()), button=EmptyForm()
+    )
+
+
+def _button(meeting_or_matter, run: Callable[[object], str], *, allowed: bool, back):
+    """A POST with no input but the CSRF token: a refusal is a flash, as nothing was typed."""
+    require(allowed)
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        message = run(meeting_or_matter)
+        db.session.commit()
+        flash(message, "success")
+    except WorkflowError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    return back()
+
+
+@bp.post("/<int:meeting_id>/skicka-kallelse", endpoint="send_notice")
+def send_notice(meeting_id: int):
+    meeting = _meeting_or_404(meeting_id)
+    now = utcnow()
+
+    def run(meeting):
+        result = service.send_notice(meeting, actor=current_user, now=now)
+        if result.overdue:
+            flash(
+                _(
+                    "Kallelsen skickades efter sista dag (%(date)s). Ledamöterna har mindre "
+                    "än en vecka att förbereda sig.",
+                    date=_row(meeting, now).notice_due.isoformat(),
+                ),
+                "warning",
+            )
+        if result.moved:
+            flash(
+                _(
+                    "%(count)d sent anmälda ärenden som ordföranden inte tagit upp flyttades "
+                    "till nästa möte.",
+                    count=len(result.moved),
+                ),
+                "warning",
+            )
+        return _(
+            "Kallelsen är skickad till %(count)d ledamöter. Dagordningen är låst.",
+            count=result.recipients,
+        )
+
+    return _button(
+        meeting,
+        run,
+        allowed=can_manage_meetings(current_user, meeting.group),
+        back=lambda: redirect(url_for(".notice", meeting_id=meeting_id)),
+    )
+
+
+@bp.post("/<int:meeting_id>/stall-in", endpoint="cancel")
+def cancel(meeting_id: int):
+    meeting = _meeting_or_404(meeting_id)
+
+    def run(meeting):
+        service.cancel_meeting(meeting, actor=current_user, now=utcnow())
+        return _("Mötet är inställt. Ärendena är flyttade till nästa möte.")
+
+    return _button(
+        meeting,
+        run,
+        allowed=can_manage_meetings(current_user, meeting.group),
+        back=lambda: redirect(url_for(".group", group_id=meeting.group_id)),
+    )
+
+
+def _matter_step(matter_id: int, run, *, allowed: Callable[[Matter], bool]):
+    matter = _matter_or_404(matter_id)
+    return _button(matter, run, allowed=allowed(matter), back=lambda: _back_to(matter))
+
+
+@bp.post("/arenden/<int:matter_id>/flytta/<direction>", endpoint="reorder")
+def reorder(matter_id: int, direction: str):
+    if direction not in ("upp", "ned"):
+        abort(404)
+
+    def run(matter):
+        service.move_matter(
+            matter, -1 if direction == "upp" else 1, actor=current_user, now=utcnow()
+        )
+        return _("Ordningen är ändrad.")
+
+    return _matter_step(
+        matter_id, run, allowed=lambda m: can_manage_meetings(current_user, m.group)
+    )
+
+
+@bp.post("/arenden/<int:matter_id>/ta-upp", endpoint="accept_late")
+def accept_late(matter_id: int):
+    def run(matter):
+        service.accept_late_matter(matter, actor=current_user, now=utcnow())
+        return _("Ärendet tas upp på mötet.")
+
+    return _matter_step(
+        matter_id, run, allowed=lambda m: can_manage_meetings(current_user, m.group)
+    )
+
+
+@bp.post("/arenden/<int:matter_id>/till-nasta-mote", endpoint="move_on")
+def move_on(matter_id: int):
+    matter = _matter_or_404(matter_id)
+    back_to = matter.meeting_id  # the page the secretary came from, not the matter's new one
+
+    def run(matter):
+        target = service.move_to_following_meeting(matter, actor=current_user, now=utcnow())
+        if target is None:
+            return _("Ärendet väntar tills nästa möte är planerat.")
+        return _("Ärendet är flyttat till mötet %(date)s.", date=_day(target).isoformat())
+
+    def back():
+        if back_to is None:
+            return redirect(url_for(".group", group_id=matter.group_id))
+        return redirect(url_for(".detail", meeting_id=back_to))
+
+    return _button(matter, run, allowed=can_manage_meetings(current_user, matter.group), back=back)
+
+
+def _form_step(matter_id: int, key: str, run, *, allowed: Callable[[Matter], bool]):
+    """A step with typed input on the meeting page: a refusal renders the page with it (422)."""
+    matter = _matter_or_404(matter_id)
+    require(allowed(matter))
+    meeting = matter.meeting
+    if meeting is None:
+        abort(404)
+    now = utcnow()
+    form = build_form(key, meeting, matter.id, posted=True)
+    if form.validate_on_submit():
+        try:
+            message = run(matter, form, now)
+            db.session.commit()
+            flash(message, "success")
+            return redirect(
+                url_for(".detail", meeting_id=meeting.id, _anchor=f"arende-{matter.id}")
+            )
+        except WorkflowError as error:
+            db.session.rollback()
+            _attach(form, error)
+            meeting = db.session.get(Meeting, meeting.id)
+    return _render_meeting(meeting, now, Failure(key, matter_id, form))
+
+
+@bp.post("/arenden/<int:matter_id>/synpunkter", endpoint="written_view")
+def written_view(matter_id: int):
+    def run(matter, form, now):
+        service.add_written_view(matter, form.text.data, actor=current_user, now=now)
+        return _("Dina synpunkter är skickade och visas med ärendet.")
+
+    return _form_step(
+        matter_id, "view", run, allowed=lambda m: can_raise_matter(current_user, m.group)
+    )
+
+
+def _owner(value: str | None):
+    if not value:
+        return None
+    kind, _sep, owner_id = value.partition(":")
+    return db.session.get(Organization if kind == "organization" else Group, int(owner_id))
+
+
+@bp.post("/arenden/<int:matter_id>/beslut", endpoint="record_decision")
+def record_decision(matter_id: int):
+    def run(matter, form, now):
+        action = assignment = None
+        if form.action_description.data:
+            owner = _owner(form.action_owner.data)
+            action = service.ActionDraft(
+                description=form.action_description.data,
+                due_on=form.action_due_on.data,
+                owner_organization=owner if isinstance(owner, Organization) else None,
+                owner_group=owner if isinstance(owner, Group) else None,
+            )
+        if form.assignment_group.data:
+            assignment = service.AssignmentDraft(
+                to_group=db.session.get(Group, form.assignment_group.data),
+                purpose=form.purpose.data,
+                background=form.assignment_background.data,
+                deliverable=form.deliverable.data,
+                deadline=form.assignment_deadline.data,
+                reporting_back=form.reporting_back.data,
+            )
+        decision = service.record_decision(
+            matter,
+            outcome=DecisionOutcome(form.outcome.data),
+            text=form.text.data,
+            actor=current_user,
+            now=now,
+            follow_up_on=form.follow_up_on.data,
+            action=action,
+            assignment=assignment,
+            refer_upward=form.refer_upward.data,
+        )
+        return _("Beslutet är sparat: %(outcome)s.", outcome=decision.outcome.title)
+
+    return _form_step(
+        matter_id,
+        "decision",
+        run,
+        allowed=lambda m: m.meeting is not None and can_manage_meetings(current_user, m.group),
+    )
+
+
+@bp.post("/<int:meeting_id>/narvaro", endpoint="attendance")
+def attendance(meeting_id: int):
+    meeting = _meeting_or_404(meeting_id)
+    require(can_manage_meetings(current_user, meeting.group))
+    now = utcnow()
+    form = build_form("attendance", meeting, posted=True)
+    if form.validate_on_submit():
+        try:
+            status = service.record_attendance(
+                meeting, form.present.data or [], actor=current_user, now=now
+            )
+            db.session.commit()
+            flash(
+                _("Närvaron är sparad. %(status)s", status=status.explanation()),
+                "success" if status.met else "warning",
+            )
+            return redirect(url_for(".detail", meeting_id=meeting.id, _anchor="narvaro"))
+        except WorkflowError as error:
+            db.session.rollback()
+            _attach(form, error)
+            meeting = db.session.get(Meeting, meeting_id)
+    return _render_meeting(meeting, now, Failure("attendance", None, form))

@@ -1,0 +1,207 @@
+"""Meeting pages over HTTP: who sees and manages them, forms that keep their input (422) and the
+quorum refusal shown where the secretary records the decision."""
+
+from datetime import UTC, date, datetime, time
+
+import pytest
+
+from avvikelse.extensions import db
+from avvikelse.models import Deviation, Matter, Meeting, User
+from avvikelse.services import deviations as workflow
+from avvikelse.services import meetings
+from avvikelse.views import deviations as case_views
+from avvikelse.views import meetings as meeting_views
+
+from .. import factories
+
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+MEETING_DAY = datetime(2026, 12, 17, 12, 0, tzinfo=UTC)
+EMAILS = {
+    "chair": "chair@test.example",
+    "secretary": "secretary@test.example",
+    "member": "member@test.example",
+    "staff": "staff@test.example",
+    "lsvo_member": "lsvo.member@test.example",
+}
+
+
+class Clock:
+    now = NOW
+
+    def __call__(self):
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    clock = Clock()
+    monkeypatch.setattr(meeting_views, "utcnow", clock)
+    monkeypatch.setattr(case_views, "utcnow", clock)
+    return clock
+
+
+@pytest.fixture
+def mw(app, clock):
+    with app.app_context():
+        w = factories.case_world()
+        region_member = factories.create_user(w["regionorg"], "region.member@test.example")
+        factories.add_member(w["group"], region_member, represents=w["regionorg"])
+        meeting = meetings.plan_meeting(
+            w["group"],
+            day=date(2026, 12, 17),
+            starts=time(13),
+            ends=None,
+            place="Wämö",
+            link=None,
+            actor=w["secretary"],
+            now=NOW,
+        )
+        matter = meetings.raise_matter(
+            meeting,
+            kind=meetings.MatterKind.INFORMATION,
+            raised_by=meetings.RaisedBy.MEMBER,
+            presentation=meetings.Presentation(title="Hjälpmedel vid utskrivning"),
+            actor=w["member"],
+            now=NOW,
+        )
+        db.session.commit()
+        return {
+            "group": w["group"].id,
+            "meeting": meeting.id,
+            "matter": matter.id,
+            "deviation": w["deviation"].id,
+            "member_membership": next(
+                m.id for m in w["group"].memberships if m.user_id == w["member"].id
+            ),
+        }
+
+
+def login(auth, role):
+    auth.logout()
+    assert auth.login(EMAILS[role]).status_code == 302
+
+
+@pytest.mark.parametrize("role", ["staff", "lsvo_member"])
+def test_a_groups_meetings_do_not_exist_for_non_members(client, auth, mw, role):
+    login(auth, role)
+    assert client.get(f"/moten/grupp/{mw['group']}").status_code == 404
+    assert client.get(f"/moten/{mw['meeting']}").status_code == 404
+    assert client.post(f"/moten/{mw['meeting']}/skicka-kallelse").status_code == 404
+    if role == "staff":  # LSVO's member has meetings of her own in the menu
+        assert ">Möten</a>" not in client.get("/").get_data(as_text=True)
+
+
+def test_members_read_but_only_chair_and_secretary_manage(client, auth, mw):
+    login(auth, "member")
+    page = client.get(f"/moten/grupp/{mw['group']}").get_data(as_text=True)
+    assert "Sista anmälan" in page
+    assert "Planera ett möte" not in page
+    meeting_page = client.get(f"/moten/{mw['meeting']}").get_data(as_text=True)
+    assert "Hjälpmedel vid utskrivning" in meeting_page
+    assert "Skicka kallelse" not in meeting_page
+    assert client.post(f"/moten/grupp/{mw['group']}/planera").status_code == 403
+    assert client.post(f"/moten/{mw['meeting']}/skicka-kallelse").status_code == 403
+    assert client.post(f"/moten/arenden/{mw['matter']}/beslut").status_code == 403
+    login(auth, "secretary")
+    assert "Planera ett möte" in client.get(f"/moten/grupp/{mw['group']}").get_data(as_text=True)
+
+
+def test_planning_with_a_missing_date_keeps_the_input(client, auth, mw):
+    login(auth, "secretary")
+    response = client.post(
+        f"/moten/grupp/{mw['group']}/planera",
+        data={"meeting-starts": "13:00", "meeting-place": "Länshuset, sal 3"},
+    )
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Välj datum." in page
+    assert 'value="Länshuset, sal 3"' in page
+
+
+def test_personal_identity_number_in_a_matter_is_refused_and_the_text_kept(client, auth, mw):
+    login(auth, "member")
+    response = client.post(
+        f"/moten/grupp/{mw['group']}/nytt-arende",
+        data={
+            "meeting": mw["meeting"],
+            "kind": "information",
+            "raised_by": "member",
+            "title": "Läkemedelslistor",
+            "background": "Gäller 19121212-1212 på avdelning 5",
+        },
+    )
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Gäller 19121212-1212 på avdelning 5" in page
+    assert "personnummer" in page
+
+
+def test_a_decision_without_quorum_is_refused_with_the_explanation(client, auth, mw, clock):
+    clock.now = MEETING_DAY
+    login(auth, "secretary")
+    response = client.post(
+        f"/moten/{mw['meeting']}/narvaro", data={"attendance-present": [mw["member_membership"]]}
+    )
+    assert response.status_code == 302
+    prefix = f"decision-{mw['matter']}"
+    response = client.post(
+        f"/moten/arenden/{mw['matter']}/beslut",
+        data={f"{prefix}-outcome": "decided", f"{prefix}-text": "Ny gemensam rutin."},
+    )
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Gruppen är inte beslutsför" in page
+    assert "Region Test: 0 av 1 närvarande" in page
+    assert "Ny gemensam rutin." in page
+    response = client.post(
+        f"/moten/arenden/{mw['matter']}/beslut",
+        data={f"{prefix}-outcome": "noted", f"{prefix}-text": ""},
+    )
+    assert response.status_code == 302
+
+
+def test_notice_is_sent_once_and_shows_the_agenda(client, auth, mw):
+    login(auth, "secretary")
+    response = client.post(f"/moten/{mw['meeting']}/skicka-kallelse")
+    assert response.headers["Location"].endswith(f"/moten/{mw['meeting']}/kallelse")
+    page = client.get(f"/moten/{mw['meeting']}/kallelse").get_data(as_text=True)
+    assert "Hjälpmedel vid utskrivning" in page
+    client.post(f"/moten/{mw['meeting']}/skicka-kallelse")
+    assert "Kallelsen är redan skickad." in client.get(f"/moten/{mw['meeting']}").get_data(
+        as_text=True
+    )
+
+
+def test_case_page_puts_a_case_in_preparation_on_the_next_meeting(app, client, auth, mw):
+    with app.app_context():
+        deviation = db.session.get(Deviation, mw["deviation"])
+        secretary = db.session.scalar(db.select(User).where(User.email == EMAILS["secretary"]))
+        workflow.request_answers(deviation, due_on=None, actor=secretary, now=NOW)
+        coordinator = db.session.scalar(
+            db.select(User).where(User.email == "coord.region@test.example")
+        )
+        workflow.submit_answer(
+            deviation,
+            deviation.concerned[0].organization_id,
+            what_happened="Meddelandet skickades aldrig.",
+            cause=None,
+            measures=None,
+            actor=coordinator,
+            now=NOW,
+        )
+        db.session.commit()
+        version = deviation.version
+    login(auth, "secretary")
+    assert "Sätt upp på nästa möte" in client.get(f"/avvikelser/{mw['deviation']}").get_data(
+        as_text=True
+    )
+    response = client.post(
+        f"/avvikelser/{mw['deviation']}/dagordning", data={"put_on_agenda-version": version}
+    )
+    assert response.status_code == 302
+    assert "På dagordningen" in client.get(f"/avvikelser/{mw['deviation']}").get_data(as_text=True)
+    with app.app_context():
+        matter = db.session.scalar(db.select(Matter).where(Matter.deviation_id == mw["deviation"]))
+        assert matter.meeting_id == mw["meeting"]
+        assert "Meddelandet skickades aldrig." in matter.background
+        assert db.session.get(Meeting, mw["meeting"]).matters[-1].id == matter.id
