@@ -36,6 +36,7 @@ PUBLIC_ENDPOINTS = frozenset(
         "pages.health",
         "public.minutes",
         "public.minutes_list",
+        "public.minutes_pdf",
         "static",
     }
 )

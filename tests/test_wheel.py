@@ -56,6 +56,9 @@ def test_wheel_contains_templates_migrations_and_regions(wheel):
     assert fnmatch.filter(names, "avvikelse/migrations/versions/*.py")
     assert fnmatch.filter(names, "avvikelse/regions/*.toml")
     assert fnmatch.filter(names, "avvikelse/static/*")
+    # The PDFs' font travels with its license (services/documents.py).
+    for font_file in ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "LICENSE-DejaVu.txt"):
+        assert f"avvikelse/static/fonts/{font_file}" in names
     # Every file of the repository's history, region and template folders is shipped.
     for folder, pattern, target in (
         ("migrations/versions", "*.py", "avvikelse/migrations/versions"),
@@ -80,6 +83,20 @@ def test_installed_wheel_upgrades_and_serves(installed, tmp_path):
         env=clean_env(env),
     ).stdout.strip()
     assert Path(location).is_relative_to(installed.parent), location
+
+    # The PDF documents find their font inside the installed package, not on this machine.
+    font_dir = run(
+        [
+            installed / "python",
+            "-c",
+            "from avvikelse.services import documents as d; print(d.FONT_DIR)",
+        ],
+        timeout=60,
+        cwd=outside,
+        env=clean_env(env),
+    ).stdout.strip()
+    assert Path(font_dir).is_relative_to(installed.parent), font_dir
+    assert (Path(font_dir) / "DejaVuSans.ttf").is_file()
 
     run([installed / "avvikelse", "db", "upgrade"], timeout=120, cwd=outside, env=clean_env(env))
     with sqlite3.connect(database) as connection:

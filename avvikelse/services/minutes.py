@@ -7,9 +7,10 @@ as JSON in the minutes row, so later changes to matters, cases or memberships ne
 approved minutes. A correction is a new version with a reason that needs both approvals again.
 
 The content holds the internal minutes, members' names included. What the public may see is
-decided when rendering (templates/public/minutes.html): functions and organizations instead of
-names, case numbers and categories instead of matter titles for case matters, and no discussion
-text. The content never holds free text from reports or answers in the first place.
+one function, public_content(), used by the public page and the public PDF alike: functions and
+organizations instead of names, case numbers and categories instead of matter titles for case
+matters, and no discussion text. The content never holds free text from reports or answers in
+the first place.
 
 LSVO's approved minutes go onto the political council's (RÅDET's) next agenda ("Föredragande-
 listan ska alltid innehålla … protokoll från LSVO"). Minutes of the samverkansgrupper are not put
@@ -344,6 +345,31 @@ def correct(minutes: Minutes, *, reason: str, actor, now: datetime) -> Minutes:
 
 
 # --- What the public sees ---------------------------------------------------------------------
+
+
+def public_content(content: dict) -> dict:
+    """Approved content in its published form, for the public page and the public PDF.
+
+    One function so that the page and the file can never disagree about what is withheld:
+    members' names (the function and organization remain), the discussion text, and a case
+    matter's own title, which is often the report's title; the case number and category say
+    what it is about.
+    """
+    return {
+        **content,
+        "attendance": [
+            {key: value for key, value in row.items() if key != "name"}
+            for row in content["attendance"]
+        ],
+        "matters": [_public_matter(matter) for matter in content["matters"]],
+    }
+
+
+def _public_matter(matter: dict) -> dict:
+    public = {**matter, "discussion": None}
+    if matter["case"]:
+        public["title"] = f"{MatterKind(matter['kind']).title} {matter['case']['number']}"
+    return public
 
 
 def published_minutes(group_id: int | None = None) -> Select:

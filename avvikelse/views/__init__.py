@@ -1,9 +1,11 @@
 """Blueprints, one per area; views parse input, call a service, commit once, render."""
 
+import io
 from datetime import UTC, datetime
 
-from flask import Flask
+from flask import Flask, Response, send_file
 from flask_babel import get_locale
+from werkzeug.utils import secure_filename
 
 from ..permissions import (
     answerable_organizations,
@@ -29,6 +31,15 @@ from ..permissions import (
 def utcnow() -> datetime:
     """The clock views pass to services (services never read it themselves)."""
     return datetime.now(UTC)
+
+
+def pdf_download(data: bytes, *parts: str) -> Response:
+    """A PDF as a download, named from its parts ("kallelse", group, date): an ASCII name
+    (secure_filename drops å, ä, ö and spaces) so every browser and mail client keeps it."""
+    name = secure_filename("-".join(parts).replace(" ", "-")) + ".pdf"
+    return send_file(
+        io.BytesIO(data), mimetype="application/pdf", as_attachment=True, download_name=name
+    )
 
 
 def register_blueprints(app: Flask) -> None:

@@ -40,12 +40,12 @@ from ..permissions import (
     can_view_meetings,
     require,
 )
-from ..services import WorkflowError, case_page
+from ..services import WorkflowError, case_page, documents
 from ..services import meetings as service
 from ..services.deviations import PersonalDataError, local_today
 from ..services.meeting_deadlines import deadlines_for
 from ..services.quorum import meeting_quorum
-from . import utcnow
+from . import pdf_download, utcnow
 
 bp = Blueprint("meetings", __name__, url_prefix="/moten")
 
@@ -503,6 +503,17 @@ def notice(meeting_id: int):
     meeting = _meeting_or_404(meeting_id)
     return render_template(
         "meetings/notice.html", meeting=meeting, row=_row(meeting, utcnow()), button=EmptyForm()
+    )
+
+
+@bp.get("/<int:meeting_id>/kallelse.pdf", endpoint="notice_pdf")
+def notice_pdf(meeting_id: int):
+    meeting = _meeting_or_404(meeting_id)
+    return pdf_download(
+        documents.notice_pdf(meeting),
+        _("kallelse"),
+        meeting.group.display_name,
+        _day(meeting).isoformat(),
     )
 
 

@@ -23,11 +23,11 @@ from ..forms.minutes import (
 )
 from ..models import Decision, DecisionOutcome, Group, MatterKind, Meeting, MembershipRole, User
 from ..permissions import can_edit_minutes, can_read_minutes, is_group_chair, require, signs_minutes
-from ..services import WorkflowError
+from ..services import WorkflowError, documents
 from ..services import minutes as service
 from ..services.deviations import STOCKHOLM, PersonalDataError, local_today
 from ..services.reporting import aware
-from . import utcnow
+from . import pdf_download, utcnow
 
 bp = Blueprint("minutes", __name__, url_prefix="/moten")
 
@@ -53,6 +53,16 @@ def _minutes_or_404(meeting: Meeting, minutes_id: int):
     return minutes
 
 
+def _version_or_404(meeting: Meeting, version: int | None):
+    """The version asked for (404 if there is none), else the latest (None before a draft)."""
+    if version is None:
+        return service.latest_minutes(meeting)
+    shown = next((m for m in meeting.minutes if m.version == version), None)
+    if shown is None:
+        abort(404)
+    return shown
+
+
 def _adjuster_form(meeting, minutes, *, posted: bool = False) -> AdjusterForm:
     form = AdjusterForm() if posted else AdjusterForm(formdata=None, adjuster=minutes.adjuster_id)
     form.adjuster.choices = [
@@ -69,11 +79,7 @@ def _render(meeting: Meeting, *, version: int | None = None, failed=None, status
     """
     failed_key, failed_form = failed or (None, None)
     latest = service.latest_minutes(meeting)
-    shown = latest
-    if version is not None:
-        shown = next((m for m in meeting.minutes if m.version == version), None)
-        if shown is None:
-            abort(404)
+    shown = _version_or_404(meeting, version)
     editable = can_edit_minutes(current_user, meeting.group)
     forms = {}
     if shown is None:
@@ -110,7 +116,6 @@ def _render(meeting: Meeting, *, version: int | None = None, failed=None, status
         MatterKind=MatterKind,
         DecisionOutcome=DecisionOutcome,
         MembershipRole=MembershipRole,
-        public=False,
     ), status
 
 
@@ -118,6 +123,29 @@ def _render(meeting: Meeting, *, version: int | None = None, failed=None, status
 def detail(meeting_id: int):
     meeting = _meeting_or_404(meeting_id)
     return _render(meeting, version=request.args.get("version", type=int))
+
+
+@bp.get("/<int:meeting_id>/protokoll.pdf", endpoint="pdf")
+def pdf(meeting_id: int):
+    """The version the page shows (the latest unless asked), names and discussion included."""
+    meeting = _meeting_or_404(meeting_id)
+    shown = _version_or_404(meeting, request.args.get("version", type=int))
+    if shown is None:
+        abort(404)
+    return pdf_download(
+        documents.minutes_pdf(shown, public=False),
+        *minutes_file_name(shown),
+        *([] if shown.is_approved else [_("utkast")]),
+    )
+
+
+def minutes_file_name(minutes) -> list[str]:
+    """protokoll-<group>-<date>, with -v<n> for a corrected version."""
+    meeting = minutes.meeting
+    parts = [_("protokoll"), meeting.group.display_name, local(meeting.starts_at)[:10]]
+    if minutes.version > 1:
+        parts.append(f"v{minutes.version}")
+    return parts
 
 
 def _refuse(meeting_id: int, key: str, form, error: WorkflowError | None = None):

@@ -1,8 +1,9 @@
 """Published minutes for everyone, without logging in (DESIGN §1 "The public", §6.2 Dokumentation).
 
 Only approved minutes exist here; a draft's id answers 404 like an id that does not exist. The
-page renders the frozen content in its public form: functions and organizations instead of
-names, case numbers and categories instead of case matters' titles, and no discussion text.
+page and its PDF show the frozen content in its public form (services.minutes.public_content):
+functions and organizations instead of names, case numbers and categories instead of case
+matters' titles, and no discussion text.
 """
 
 from flask import Blueprint, abort, render_template, request
@@ -10,8 +11,10 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import DecisionOutcome, Group, MatterKind, Meeting, MembershipRole, Minutes
+from ..services import documents
 from ..services import minutes as service
-from .minutes import local
+from . import pdf_download
+from .minutes import local, minutes_file_name
 
 bp = Blueprint("public", __name__)
 
@@ -42,19 +45,29 @@ def minutes_list():
     )
 
 
-@bp.get("/protokoll/<int:minutes_id>", endpoint="minutes")
-def minutes(minutes_id: int):
+def _approved_or_404(minutes_id: int) -> Minutes:
     shown = db.session.get(Minutes, minutes_id)
     if shown is None or not shown.is_approved:
         abort(404)
+    return shown
+
+
+@bp.get("/protokoll/<int:minutes_id>", endpoint="minutes")
+def minutes(minutes_id: int):
+    shown = _approved_or_404(minutes_id)
     return render_template(
         "public/minutes.html",
         minutes=shown,
-        content=shown.content,
+        content=service.public_content(shown.content),
         newer=service.superseded_by(shown),
         local=local,
         MatterKind=MatterKind,
         DecisionOutcome=DecisionOutcome,
         MembershipRole=MembershipRole,
-        public=True,
     )
+
+
+@bp.get("/protokoll/<int:minutes_id>.pdf", endpoint="minutes_pdf")
+def minutes_pdf(minutes_id: int):
+    shown = _approved_or_404(minutes_id)
+    return pdf_download(documents.minutes_pdf(shown, public=True), *minutes_file_name(shown))
