@@ -317,6 +317,13 @@ def can_view_meetings(user, group) -> bool:
     return has_group_permission(user, group, Permission.GROUP_VIEW)
 
 
+def can_view_assignment(user, assignment) -> bool:
+    """An uppdrag is read by the group that gave it and the group that carries it out."""
+    return can_view_meetings(user, assignment.decision.matter.group) or can_view_meetings(
+        user, assignment.to_group
+    )
+
+
 def can_manage_meetings(user, group) -> bool:
     """Chair and secretary plan meetings, send the notice, take attendance (§6.2)."""
     return has_group_permission(user, group, Permission.MEETING_MANAGE)

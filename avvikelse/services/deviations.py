@@ -527,13 +527,19 @@ def request_answers(
     )
 
 
-def _feedback_to_reporter(deviation: Deviation, now: datetime) -> None:
+def _feedback_to_reporter(
+    deviation: Deviation, now: datetime, kind: str = "feedback", subject: str | None = None
+) -> None:
+    """The closed loop: the reporter hears of every step that decides something (DESIGN §4).
+
+    Each step has its own kind, so a decision and the later closing are both sent.
+    """
     if deviation.wants_feedback:
         _notify(
             [deviation.reporter],
             deviation,
-            "feedback",
-            _("Återkoppling på din rapport %(number)s", number=deviation.number),
+            kind,
+            subject or _("Återkoppling på din rapport %(number)s", number=deviation.number),
             now,
         )
 
@@ -620,6 +626,12 @@ def decide(deviation: Deviation, *, decision: str, actor: User, now: datetime, v
     previous, target = _transition(deviation, transition, actor=actor, now=now)
     deviation.decision = decision.strip()
     _transition_event(deviation, previous, target, actor=actor, now=now, message=decision.strip())
+    _feedback_to_reporter(
+        deviation,
+        now,
+        kind=f"{transition.value}_feedback",
+        subject=_("Beslut om din rapport %(number)s", number=deviation.number),
+    )
     if transition is Transition.LSVO_DECIDE:
         _notify(
             group_managers(deviation.group_id),
@@ -639,6 +651,12 @@ def hand_over(deviation: Deviation, *, reason: str, actor: User, now: datetime, 
     previous, target = _transition(deviation, Transition.HAND_OVER, actor=actor, now=now)
     deviation.escalated_at = now
     _transition_event(deviation, previous, target, actor=actor, now=now, message=reason.strip())
+    _feedback_to_reporter(
+        deviation,
+        now,
+        kind="handed_over_feedback",
+        subject=_("Din rapport %(number)s har lyfts till LSVO", number=deviation.number),
+    )
     _notify(
         lsvo_managers(deviation.region_id),
         deviation,

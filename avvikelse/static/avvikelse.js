@@ -46,3 +46,32 @@ document.addEventListener("submit", function (event) {
   var message = event.target.getAttribute("data-confirm");
   if (message && !window.confirm(message)) { event.preventDefault(); }
 });
+
+// Attendance: the quorum box follows the ticked boxes before they are saved. The server renders
+// the box (services.quorum holds the rule); without this script it updates after saving.
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("form[data-live-quorum]").forEach(function (form) {
+    var pending = null;
+    form.addEventListener("change", function () {
+      var params = new URLSearchParams();
+      form.querySelectorAll("input[type=checkbox]:checked").forEach(function (box) {
+        params.append("narvarande", box.value);
+      });
+      if (pending) { pending.abort(); }
+      pending = new AbortController();
+      fetch(form.dataset.liveQuorum + "?" + params.toString(), {
+        credentials: "same-origin", signal: pending.signal
+      }).then(function (response) {
+        return response.ok ? response.text() : null;
+      }).then(function (html) {
+        var box = document.getElementById("beslutsforhet");
+        if (html && box) { box.outerHTML = html; }
+      }).catch(function () {});
+    });
+  });
+});
+
+// "Skriv ut" buttons on printable pages (the print stylesheet hides the page's chrome).
+document.addEventListener("click", function (event) {
+  if (event.target.closest("[data-print]")) { window.print(); }
+});

@@ -21,6 +21,7 @@ from ..extensions import db
 from ..forms import EmptyForm
 from ..forms import meeting as forms
 from ..models import (
+    Assignment,
     DecisionOutcome,
     Deviation,
     Group,
@@ -37,6 +38,7 @@ from ..permissions import (
     can_manage_meetings,
     can_raise_matter,
     can_view,
+    can_view_assignment,
     can_view_meetings,
     require,
 )
@@ -44,7 +46,7 @@ from ..services import WorkflowError, case_page, documents
 from ..services import meetings as service
 from ..services.deviations import PersonalDataError, local_today
 from ..services.meeting_deadlines import deadlines_for
-from ..services.quorum import meeting_quorum
+from ..services.quorum import meeting_quorum, quorum_status
 from . import pdf_download, utcnow
 
 bp = Blueprint("meetings", __name__, url_prefix="/moten")
@@ -136,6 +138,31 @@ def index():
     return render_template("meetings/index.html", groups=groups, row=lambda m: _row(m, now))
 
 
+@bp.get("/arshjul", endpoint="annual_cycle")
+def annual_cycle():
+    """The year's meetings of the user's groups on one printable page."""
+    this_year = local_today(utcnow()).year
+    year = request.args.get("ar", type=int) or this_year
+    if not this_year - 5 <= year <= this_year + 5:
+        abort(404)
+    groups = [m.group for m in current_user.memberships if m.active and m.group.active]
+    return render_template(
+        "meetings/annual_cycle.html",
+        cycle=service.annual_cycle(groups, year),
+        months=[date(year, month, 1) for month in range(1, 13)],
+        this_year=this_year,
+    )
+
+
+@bp.get("/uppdrag/<int:assignment_id>", endpoint="assignment")
+def assignment(assignment_id: int):
+    """Uppdragsbeskrivning (LEDNINGSSYSTEM §7.2), printable."""
+    item = db.session.get(Assignment, assignment_id)
+    if item is None or not can_view_assignment(current_user, item):
+        abort(404)
+    return render_template("meetings/assignment.html", assignment=item)
+
+
 def _year_form(now, posted=False) -> forms.YearPlanForm:
     this_year = local_today(now).year
     form = (
@@ -157,6 +184,8 @@ def _render_group(group: Group, now, *, meeting_form=None, year_form=None, statu
         upcoming=upcoming,
         past=past,
         waiting=service.waiting_matters(group),
+        assignments_received=service.assignments_received(group),
+        assignments_given=service.assignments_given(group),
         meeting_form=meeting_form or forms.MeetingForm(formdata=None, prefix="meeting"),
         year_form=year_form or _year_form(now),
         failed="meeting" if meeting_form else "year" if year_form else None,
@@ -719,6 +748,19 @@ def record_decision(matter_id: int):
         "decision",
         run,
         allowed=lambda m: m.meeting is not None and can_manage_meetings(current_user, m.group),
+    )
+
+
+@bp.get("/<int:meeting_id>/beslutsforhet", endpoint="quorum_preview")
+def quorum_preview(meeting_id: int):
+    """The quorum box for the ticked, not yet saved attendance (the meeting page's script)."""
+    meeting = _meeting_or_404(meeting_id)
+    require(can_manage_meetings(current_user, meeting.group))
+    ticked = request.args.getlist("narvarande", type=int)
+    return render_template(
+        "meetings/_quorum.html",
+        quorum=quorum_status(meeting.group.memberships, ticked),
+        recorded=True,
     )
 
 

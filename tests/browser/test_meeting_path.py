@@ -124,6 +124,8 @@ class Steps:
             boxes.nth(index).check()
         for name in absent:
             page.get_by_label(re.compile(f"^{name}")).uncheck()
+        # The quorum box follows the boxes before anything is saved.
+        expect(page.locator(".quorum-summary")).not_to_contain_text("inte registrerad")
         page.click("button:has-text('Spara närvaron')")
 
     def decide(self, page, item, outcome, text):
@@ -265,6 +267,7 @@ def test_meeting_to_published_minutes(browser, server, tmp_path):
     # 7. Attendance: with Karlskrona one member short the group cannot decide; then it can.
     context, page = steps.login(SECRETARY)
     page.goto(server.url + meeting_url)
+    expect(page.locator(".quorum-summary")).to_contain_text("Närvaron är inte registrerad än")
     steps.record_attendance(page, absent=["Joakim Hedberg", "Mats Fredriksson"])
     expect(page.locator(".quorum-summary")).to_contain_text("inte beslutsför")
     expect(page.locator(".quorum-summary")).to_contain_text("Karlskrona kommun")

@@ -293,6 +293,25 @@ def test_hand_over_and_lsvo_decision(w):
     assert deviation.state is DeviationState.ACTIONS
 
 
+def test_the_reporter_hears_of_the_hand_over_the_decision_and_the_closing(w):
+    deviation = walk_to_preparation(w)
+    workflow.hand_over(deviation, reason="Återkommande i hela länet.", actor=w["chair"], now=NOW)
+    workflow.decide(deviation, decision="Länsgemensam rutin.", actor=w["lsvo_chair"], now=NOW)
+    subjects = [n.subject for n in notified(w["staff"]) if n.kind.endswith("feedback")]
+    assert subjects == [
+        f"Din rapport {deviation.number} har lyfts till LSVO",
+        f"Beslut om din rapport {deviation.number}",
+    ]
+    assert all("Återkommande" not in n.body for n in notified(w["staff"]))
+
+
+def test_no_feedback_notices_when_the_reporter_declined_them(w):
+    deviation = walk_to_preparation(w)
+    deviation.wants_feedback = False
+    workflow.decide(deviation, decision="Ny rutin.", actor=w["chair"], now=NOW)
+    assert not [n for n in notified(w["staff"]) if n.kind.endswith("feedback")]
+
+
 def test_stale_edit_is_refused(w):
     deviation = w["deviation"]
     old_version = deviation.version

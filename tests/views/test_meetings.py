@@ -205,3 +205,87 @@ def test_case_page_puts_a_case_in_preparation_on_the_next_meeting(app, client, a
         assert matter.meeting_id == mw["meeting"]
         assert "Meddelandet skickades aldrig." in matter.background
         assert db.session.get(Meeting, mw["meeting"]).matters[-1].id == matter.id
+
+
+def _memberships(app, group_id):
+    with app.app_context():
+        group = db.session.get(meetings.Group, group_id)
+        return {m.user.email: m.id for m in group.memberships if m.counts_for_quorum}
+
+
+def test_quorum_follows_the_ticked_boxes_before_saving(app, client, auth, mw):
+    ids = _memberships(app, mw["group"])
+    login(auth, "secretary")
+    url = f"/moten/{mw['meeting']}/beslutsforhet"
+    one = client.get(url, query_string={"narvarande": [mw["member_membership"], "x"]})
+    assert one.status_code == 200
+    assert "Region Test: 0 av 1 närvarande" in one.get_data(as_text=True)
+    everyone = client.get(url, query_string={"narvarande": list(ids.values())})
+    assert "Gruppen är beslutsför." in everyone.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Meeting, mw["meeting"]).attendance == []
+    login(auth, "member")
+    assert client.get(url).status_code == 403
+    login(auth, "staff")
+    assert client.get(url).status_code == 404
+
+
+def test_before_attendance_the_page_says_what_quorum_needs_not_that_it_failed(client, auth, mw):
+    login(auth, "member")
+    page = client.get(f"/moten/{mw['meeting']}").get_data(as_text=True)
+    assert "Närvaron är inte registrerad än" in page
+    assert "Gruppen är inte beslutsför" not in page
+
+
+def _decide_with_assignment(app, mw):
+    with app.app_context():
+        meeting = db.session.get(Meeting, mw["meeting"])
+        secretary = db.session.scalar(db.select(User).where(User.email == EMAILS["secretary"]))
+        lsvo = db.session.scalar(
+            db.select(meetings.Group).where(meetings.Group.name != meeting.group.name)
+        )
+        present = _memberships(app, mw["group"]).values()
+        meetings.record_attendance(meeting, present, actor=secretary, now=MEETING_DAY)
+        decision = meetings.record_decision(
+            db.session.get(Matter, mw["matter"]),
+            outcome=meetings.DecisionOutcome.DECIDED,
+            text="Gruppen ger uppdraget.",
+            actor=secretary,
+            now=MEETING_DAY,
+            assignment=meetings.AssignmentDraft(
+                to_group=lsvo,
+                purpose="Kartlägga hjälpmedel vid utskrivning",
+                deliverable="En rapport",
+                deadline=date(2027, 3, 1),
+            ),
+        )
+        db.session.commit()
+        return decision.assignments[0].id, lsvo.name
+
+
+def test_the_assignment_is_a_printable_page_for_both_groups_only(app, client, auth, mw, clock):
+    clock.now = MEETING_DAY
+    assignment_id, receiver = _decide_with_assignment(app, mw)
+    for role in ("member", "lsvo_member"):
+        login(auth, role)
+        page = client.get(f"/moten/uppdrag/{assignment_id}").get_data(as_text=True)
+        assert "Uppdragsbeskrivning" in page and "Kartlägga hjälpmedel" in page
+        assert "2027-03-01" in page
+    login(auth, "member")
+    assert "Kartlägga hjälpmedel" in client.get(f"/moten/grupp/{mw['group']}").get_data(
+        as_text=True
+    )
+    login(auth, "staff")
+    assert client.get(f"/moten/uppdrag/{assignment_id}").status_code == 404
+    assert client.get("/moten/uppdrag/99999").status_code == 404
+
+
+def test_annual_cycle_shows_the_years_meetings_of_ones_own_groups(client, auth, mw):
+    login(auth, "member")
+    page = client.get("/moten/arshjul", query_string={"ar": 2026}).get_data(as_text=True)
+    assert "Årshjul 2026" in page and "17 dec." in page
+    assert "Antal möten" in page
+    assert "17 dec." not in client.get("/moten/arshjul?ar=2027").get_data(as_text=True)
+    assert client.get("/moten/arshjul?ar=1900").status_code == 404
+    login(auth, "staff")
+    assert "Du är inte med i någon grupp." in client.get("/moten/arshjul").get_data(as_text=True)

@@ -446,6 +446,37 @@ def test_mine_lists_own_reports_with_feedback(app, client, w, auth):
     assert page.index("Samma sak igen") < page.index("Utskrivning utan inskrivningsmeddelande")
 
 
+def test_mine_shows_the_groups_decision_and_a_hand_over_before_closing(app, client, w, auth):
+    now = datetime.now(UTC)
+    with app.app_context():
+        deviation = db.session.get(Deviation, w["deviation"])
+        secretary = db.session.get(User, w["secretary"])
+        workflow.request_answers(deviation, due_on=None, actor=secretary, now=now)
+        workflow.submit_answer(
+            deviation,
+            w["regionorg"],
+            what_happened="Meddelandet skickades inte.",
+            cause=None,
+            measures=None,
+            actor=db.session.get(User, w["region_coordinator"]),
+            now=now,
+        )
+        workflow.hand_over(deviation, reason="Hela länet.", actor=secretary, now=now)
+        db.session.commit()
+    auth.login("staff@test.example")
+    assert "Lyft till LSVO" in client.get("/mina-rapporter").get_data(as_text=True)
+    with app.app_context():
+        deviation = db.session.get(Deviation, w["deviation"])
+        lsvo_chair = db.session.get(User, w["lsvo_chair"])
+        workflow.decide(
+            deviation, decision="Länsgemensam rutin tas fram.", actor=lsvo_chair, now=now
+        )
+        db.session.commit()
+    page = client.get("/mina-rapporter").get_data(as_text=True)
+    assert "Länsgemensam rutin tas fram." in page
+    assert "Du får återkoppling när ärendet avslutas." in page
+
+
 def add_reports(app, w, n: int) -> None:
     with app.app_context():
         staff = db.session.get(User, w["staff"])
