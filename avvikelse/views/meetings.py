@@ -218,7 +218,8 @@ def plan(group_id: int):
             )
             db.session.commit()
             flash(_("Mötet är planerat."), "success")
-            return redirect(url_for(".detail", meeting_id=meeting.id))
+            # An explicit anchor: the browser would otherwise keep the form's #planera.
+            return redirect(url_for(".detail", meeting_id=meeting.id, _anchor="main"))
         except WorkflowError as error:
             db.session.rollback()
             _attach(form, error)
