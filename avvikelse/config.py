@@ -42,6 +42,14 @@ class Defaults:
     MAIL_USERNAME = None
     MAIL_PASSWORD = None
     MAIL_DEFAULT_SENDER = "avvikelse@localhost"
+    # Links in e-mail point here; set it to the address users open the system at.
+    AVVIKELSE_BASE_URL = "http://localhost:5000"
+    # Scheduled jobs (env AVVIKELSE_ANSWER_REMINDER_DAYS etc.): coordinators are reminded this
+    # many days before an answer is due; the scheduler's leader renews its lease this often and
+    # another scheduler takes over once the lease is this old (short values in tests only).
+    ANSWER_REMINDER_DAYS = 3
+    SCHEDULER_RENEW_SECONDS = 15
+    SCHEDULER_LEASE_SECONDS = 45
 
 
 ENV_VARIABLES = {
@@ -54,6 +62,7 @@ ENV_VARIABLES = {
     "MAIL_USERNAME": str,
     "MAIL_PASSWORD": str,
     "MAIL_DEFAULT_SENDER": str,
+    "AVVIKELSE_BASE_URL": str,
 }
 
 
@@ -94,6 +103,7 @@ def finish(config, instance_path: str) -> None:
             )
     elif config["SECRET_KEY"] == DEV_SECRET_KEY and env == "production":
         raise ConfigError("SECRET_KEY är utvecklingsnyckeln och får inte användas i drift.")
+    _check_job_settings(config)
     if not config.get("SQLALCHEMY_DATABASE_URI"):
         config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(
             instance_path, "avvikelse.sqlite"
@@ -103,6 +113,22 @@ def finish(config, instance_path: str) -> None:
         options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
         options.setdefault("connect_args", {}).setdefault("timeout", 15)
         config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
+def _check_job_settings(config) -> None:
+    days = config["ANSWER_REMINDER_DAYS"]
+    if not isinstance(days, int) or isinstance(days, bool) or days < 0:
+        raise ConfigError(
+            f"ANSWER_REMINDER_DAYS={days!r}: ange ett heltal, 0 eller fler dagar "
+            "före sista svarsdag."
+        )
+    renew, lease = config["SCHEDULER_RENEW_SECONDS"], config["SCHEDULER_LEASE_SECONDS"]
+    numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (renew, lease))
+    if not numbers or not 0 < renew < lease:
+        raise ConfigError(
+            f"SCHEDULER_RENEW_SECONDS={renew!r} och SCHEDULER_LEASE_SECONDS={lease!r}: "
+            "ange sekunder där förnyelsen är kortare än lånetiden (standard 15 och 45)."
+        )
 
 
 def apply_overrides(config, overrides: Mapping | None) -> None:

@@ -1,23 +1,53 @@
 """Job registry: name → service function and trigger (STYLE.md 2.7).
 
-Each job is a service function taking `now`; the same function runs from the scheduler and by
-hand with `avvikelse jobs run NAME`.
+Each job is a service function taking `now` and returning a summary; the same function runs
+from the scheduler and by hand with `avvikelse jobs run NAME`. Daily jobs run in the early
+morning, Stockholm time, well clear of the hour that daylight saving skips or repeats.
 """
 
+import logging
+import os
+import socket
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from .services.digest import send_weekly_digest
 from .services.minutes import add_due_follow_ups
 from .services.notifications import send_outbox
+from .services.recurrence import sweep_recurrence
+from .services.reminders import (
+    send_action_reminders,
+    send_answer_reminders,
+    send_meeting_reminders,
+)
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class Job:
     name: str
     function: Callable[..., dict]
-    seconds: int
+    seconds: int  # how often, when no cron is given
     description: str
+    cron: dict = field(default_factory=dict)  # APScheduler CronTrigger fields, Stockholm time
+
+
+def describe_schedule(job: Job) -> str:
+    if not job.cron:
+        return _("var %(n)d s", n=job.seconds)
+    when = f"{job.cron['hour']:02d}:{job.cron.get('minute', 0):02d}"
+    if job.cron.get("day_of_week") == "mon":
+        return _("måndagar %(time)s", time=when)
+    return _("dagligen %(time)s", time=when)
+
+
+def daily(hour: int, minute: int = 0) -> dict:
+    return {"hour": hour, "minute": minute}
 
 
 JOBS = {
@@ -27,49 +57,97 @@ JOBS = {
             "send_outbox",
             send_outbox,
             30,
-            "Skickar köade e-postnotiser (skrivs till loggen när MAIL_SERVER saknas).",
+            _l(
+                "Skickar köade e-postnotiser, försöker igen med ökande väntetid och markerar till "
+                "sist som misslyckade (skrivs till loggen när MAIL_SERVER saknas)."
+            ),
         ),
         Job(
             "add_due_follow_ups",
             add_due_follow_ups,
             86400,
-            "Sätter upp beslut vars uppföljningsdatum har kommit på gruppens nästa dagordning.",
+            _l("Sätter upp beslut vars uppföljningsdatum har kommit på gruppens nästa dagordning."),
+            daily(6, 0),
+        ),
+        Job(
+            "send_answer_reminders",
+            send_answer_reminders,
+            86400,
+            _l(
+                "Påminner samordnare före sista svarsdag och meddelar samordnare och grupp när "
+                "svaret är försenat."
+            ),
+            daily(6, 10),
+        ),
+        Job(
+            "send_meeting_reminders",
+            send_meeting_reminders,
+            86400,
+            _l(
+                "Påminner om att anmälan av ärenden stänger, att kallelsen ska skickas och när "
+                "kallelsen är försenad."
+            ),
+            daily(6, 20),
+        ),
+        Job(
+            "send_action_reminders",
+            send_action_reminders,
+            86400,
+            _l("Meddelar ägare och grupp när en åtgärd har passerat sitt slutdatum."),
+            daily(6, 30),
+        ),
+        Job(
+            "send_weekly_digest",
+            send_weekly_digest,
+            7 * 86400,
+            _l(
+                "Veckosammanfattning till ordförande och sekreterare, med notiserna för dem som "
+                "valt e-post en gång i veckan."
+            ),
+            {"day_of_week": "mon", "hour": 7, "minute": 0},
+        ),
+        Job(
+            "recurrence_sweep",
+            sweep_recurrence,
+            86400,
+            _l(
+                "Söker återkommande och generella avvikelser och ökande trender i alla regioner "
+                "och lägger förslag till grupperna."
+            ),
+            daily(5, 30),
         ),
     )
 }
 
 
-def run_job(name: str, *, now: datetime | None = None) -> dict:
-    """Run one job in the current app context and commit its work."""
+def runner_name(role: str) -> str:
+    """Who ran a job, for the run record: e.g. "scheduler@web1:4242" or "hand@web1:5151"."""
+    return f"{role}@{socket.gethostname()}:{os.getpid()}"
+
+
+def run_job(name: str, *, now: datetime | None = None, runner: str | None = None):
+    """Run one job in the current app context, commit its work and record the run.
+
+    A job that raises is rolled back and recorded as failed; per-object failures come back in
+    the summary's "errors" and also mark the run as failed, so administrators see them.
+    """
     from .extensions import db
+    from .models import JobRun
 
-    result = JOBS[name].function(now=now or datetime.now(UTC))
+    started = datetime.now(UTC)
+    run = JobRun(job=name, runner=runner or runner_name("hand"), started_at=started)
+    try:
+        summary = JOBS[name].function(now=now or started)
+        db.session.commit()
+    except Exception as error:  # recorded for the administrators, then the scheduler goes on
+        db.session.rollback()
+        logger.exception("Jobbet %s misslyckades", name)
+        run.ok, run.summary, run.error = False, None, f"{type(error).__name__}: {error}"[:2000]
+    else:
+        errors = summary.pop("errors", None)
+        run.ok, run.summary = not errors, summary
+        run.error = "\n".join(errors) if errors else None
+    run.finished_at = datetime.now(UTC)
+    db.session.add(run)
     db.session.commit()
-    return result
-
-
-def start_demo_scheduler(app):
-    """The single-process demo runs its jobs in a background thread; production runs a
-    dedicated scheduler process instead (never one per web worker)."""
-    from apscheduler.schedulers.background import BackgroundScheduler
-
-    scheduler = BackgroundScheduler(
-        timezone="Europe/Stockholm", job_defaults={"coalesce": True, "max_instances": 1}
-    )
-
-    def wrapped(name):
-        def run():
-            with app.app_context():
-                try:
-                    run_job(name)
-                finally:
-                    from .extensions import db
-
-                    db.session.remove()
-
-        return run
-
-    for job in JOBS.values():
-        scheduler.add_job(wrapped(job.name), "interval", seconds=job.seconds, id=job.name)
-    scheduler.start()
-    return scheduler
+    return run

@@ -3,7 +3,8 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Index, String, Text
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import db, enum_column
@@ -14,6 +15,22 @@ class EmailStatus(enum.StrEnum):
     SENT = "sent"
     FAILED = "failed"
     LOGGED = "logged"
+    DIGEST = "digest"  # waits for the recipient's weekly digest (their own choice)
+    DIGESTED = "digested"  # went out as part of a weekly digest
+
+
+class EmailDelivery(enum.StrEnum):
+    """When a user wants their notifications e-mailed (Mitt konto)."""
+
+    IMMEDIATELY = "immediately"
+    DIGEST = "digest"
+
+    @property
+    def title(self) -> str:
+        return {
+            EmailDelivery.IMMEDIATELY: _l("Direkt, ett e-postmeddelande per notis"),
+            EmailDelivery.DIGEST: _l("Samlat i veckosammanfattningen på måndagar"),
+        }[self]
 
 
 class Notification(db.Model):
@@ -38,8 +55,26 @@ class Notification(db.Model):
         enum_column(EmailStatus, "email_status"), default=EmailStatus.PENDING, index=True
     )
     email_attempts: Mapped[int] = mapped_column(default=0)
+    # Back-off: a failed e-mail is tried again no earlier than this.
+    email_next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     email_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     email_error: Mapped[str | None] = mapped_column(Text)
+    # Structured content for e-mails that list several things (the weekly digest).
+    data: Mapped[dict | None] = mapped_column(JSON)
 
     user = relationship("User")
     deviation = relationship("Deviation")
+
+
+class EmailPreference(db.Model):
+    """A user's choice of e-mail delivery; no row means immediately."""
+
+    __tablename__ = "email_preferences"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    delivery: Mapped[EmailDelivery] = mapped_column(
+        enum_column(EmailDelivery, "email_delivery"), default=EmailDelivery.IMMEDIATELY
+    )
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    user = relationship("User")

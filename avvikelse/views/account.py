@@ -1,16 +1,35 @@
-"""Mitt konto: the user's organization, unit, groups and roles."""
+"""Mitt konto: the user's organization, unit, groups and roles, and when to get e-mail."""
 
-from flask import Blueprint, render_template
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..extensions import db
+from ..forms.account import EmailDeliveryForm
+from ..models import EmailDelivery
 from ..services.accounts import account_overview
+from ..services.notifications import email_delivery, set_email_delivery
 from . import utcnow
 
 bp = Blueprint("account", __name__, url_prefix="/konto")
 
 
+def _page(form: EmailDeliveryForm, status: int = 200):
+    overview = account_overview(current_user, now=utcnow())
+    return render_template("account/index.html", overview=overview, email_form=form), status
+
+
 @bp.route("/")
 def index():
-    return render_template(
-        "account/index.html", overview=account_overview(current_user, now=utcnow())
-    )
+    return _page(EmailDeliveryForm(delivery=email_delivery(current_user).value))
+
+
+@bp.post("/epost")
+def email():
+    form = EmailDeliveryForm()
+    if not form.validate_on_submit():
+        return _page(form, 422)
+    set_email_delivery(current_user, EmailDelivery(form.delivery.data), now=utcnow())
+    db.session.commit()
+    flash(_("Ditt val för e-post är sparat."), "success")
+    return redirect(url_for(".index"))

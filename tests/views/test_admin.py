@@ -10,10 +10,12 @@ from avvikelse.extensions import db
 from avvikelse.models import (
     AccessibilityReport,
     Category,
+    EmailStatus,
     Group,
     GroupLevel,
     Membership,
     MembershipRole,
+    Notification,
     Organization,
     OrganizationKind,
     Unit,
@@ -21,6 +23,24 @@ from avvikelse.models import (
 )
 
 from .. import factories
+
+
+def failed_email(user_id: int) -> int:
+    """A notification whose e-mail gave up, for the jobs page's "send again" button."""
+    note = Notification(
+        key=f"test:-:-:{user_id}",
+        user_id=user_id,
+        kind="test",
+        subject="Test",
+        body="Test",
+        created_at=datetime(2026, 11, 20, 9, 0, tzinfo=UTC),
+        email_status=EmailStatus.FAILED,
+        email_attempts=5,
+    )
+    db.session.add(note)
+    db.session.flush()
+    return note.id
+
 
 ADMIN = "admin@test.example"
 NON_ADMINS = [
@@ -45,6 +65,7 @@ def ids(app, world):
         coordinator = factories.make_coordinator(
             db.session.get(User, world["member"]), db.session.get(Organization, world["kommun"])
         )
+        notification_id = failed_email(world["member"])
         db.session.commit()
         return {
             "coordinator_id": coordinator.id,
@@ -55,6 +76,7 @@ def ids(app, world):
             "membership_id": membership.id,
             "category_id": db.session.scalar(db.select(Category.id)),
             "report_id": report.id,
+            "notification_id": notification_id,
             "direction": "ned",
         }
 
@@ -71,6 +93,7 @@ def foreign_ids(app, world):
         membership = factories.add_member(group, user, represents=organization)
         category = factories.create_category(region, "Annan kategori")
         coordinator = factories.make_coordinator(user, organization)
+        notification_id = failed_email(user.id)
         db.session.commit()
         return {
             "coordinator_id": coordinator.id,
@@ -80,6 +103,7 @@ def foreign_ids(app, world):
             "group_id": group.id,
             "membership_id": membership.id,
             "category_id": category.id,
+            "notification_id": notification_id,
             "direction": "ned",
         }
 

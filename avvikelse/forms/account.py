@@ -1,0 +1,16 @@
+"""Mitt konto: the user's own settings."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import RadioField, SelectChoice
+from wtforms.validators import InputRequired
+
+from ..models import EmailDelivery
+
+
+class EmailDeliveryForm(FlaskForm):
+    delivery = RadioField(
+        _l("E-post om notiser"),
+        choices=[SelectChoice(d.value, d.title) for d in EmailDelivery],
+        validators=[InputRequired(_l("Välj när du vill få e-post."))],
+    )

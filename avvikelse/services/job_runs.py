@@ -1,0 +1,62 @@
+"""What the administrators' jobs page shows: each job's last run and next run, failures, the
+scheduler that leads, and the e-mail outbox (DESIGN §9)."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from ..db import db
+from ..models import JobRun, SchedulerLease
+from .meetings import as_utc
+
+
+@dataclass
+class JobRow:
+    name: str
+    description: str
+    schedule: str
+    last_run: JobRun | None
+    last_failure: JobRun | None
+    next_run: datetime | None
+
+
+def job_rows(*, now: datetime) -> list[JobRow]:
+    """Next run is computed from the trigger: the scheduler runs in another process."""
+    from ..jobs import JOBS, describe_schedule
+    from ..scheduler import trigger_for
+
+    rows = []
+    for job in JOBS.values():
+        latest = select(JobRun).where(JobRun.job == job.name).order_by(JobRun.started_at.desc())
+        rows.append(
+            JobRow(
+                name=job.name,
+                description=str(job.description),
+                schedule=describe_schedule(job),
+                last_run=db.session.scalar(latest.limit(1)),
+                last_failure=db.session.scalar(latest.where(JobRun.ok.is_(False)).limit(1)),
+                next_run=trigger_for(job).get_next_fire_time(None, now),
+            )
+        )
+    return rows
+
+
+def recent_runs(limit: int = 50) -> list[JobRun]:
+    return list(db.session.scalars(select(JobRun).order_by(JobRun.started_at.desc()).limit(limit)))
+
+
+@dataclass
+class LeaderStatus:
+    holder: str
+    since: datetime
+    expires_at: datetime
+    alive: bool
+
+
+def leader_status(*, now: datetime) -> LeaderStatus | None:
+    lease = db.session.scalar(select(SchedulerLease))
+    if lease is None:
+        return None
+    expires = as_utc(lease.expires_at)
+    return LeaderStatus(lease.holder, as_utc(lease.acquired_at), expires, expires > now)
