@@ -20,13 +20,17 @@ from ..db import db, savepoint
 from ..models import (
     Category,
     Coordinator,
+    Direction,
+    Frequency,
     Group,
     GroupLevel,
+    Indicator,
     Membership,
     MembershipRole,
     Organization,
     OrganizationKind,
     Process,
+    ProcessGoal,
     Region,
     TargetGroup,
     Unit,
@@ -48,6 +52,8 @@ KINDS = {
     "membership": "medlemskap",
     "category": "kategorier",
     "process": "processer",
+    "process_goal": "processmål",
+    "indicator": "indikatorer",
 }
 
 
@@ -132,10 +138,27 @@ class CategorySpec:
 
 
 @dataclass
+class IndicatorSpec:
+    name: str
+    unit: str
+    direction: Direction
+    frequency: Frequency
+    baseline: float | None
+    target: float | None
+
+
+@dataclass
+class GoalSpec:
+    text: str
+    indicators: list[IndicatorSpec]
+
+
+@dataclass
 class ProcessSpec:
     name: str
     description: str | None
     owner_group: str | None
+    goals: list[GoalSpec] = field(default_factory=list)
 
 
 @dataclass
@@ -232,6 +255,7 @@ _KIND_NAMES = {
     str: "en text",
     int: "ett heltal",
     bool: "true eller false",
+    float: "ett tal",
     list: "en lista",
     dict: "en tabell",
 }
@@ -299,6 +323,16 @@ _PROCESS_KEYS = {
     "name": _Key(str, True, 200),
     "description": _Key(str),
     "owner_group": _Key(str),
+    "goals": _Key(list),
+}
+_GOAL_KEYS = {"text": _Key(str, True, 500), "indicators": _Key(list)}
+_INDICATOR_KEYS = {
+    "name": _Key(str, True, 200),
+    "unit": _Key(str, True, 60),
+    "direction": _Key(str, True),
+    "frequency": _Key(str),
+    "baseline": _Key(float),
+    "target": _Key(float),
 }
 _DEMO_KEYS = {"logins": _Key(list), "admins": _Key(list)}
 _LOGIN_KEYS = {"label": _Key(str, True, 60), "person": _Key(str, True)}
@@ -310,6 +344,8 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 def _has_kind(value, kind: type) -> bool:
     if kind is int:  # TOML booleans are Python ints too
         return isinstance(value, int) and not isinstance(value, bool)
+    if kind is float:  # a whole number is a number too
+        return isinstance(value, int | float) and not isinstance(value, bool)
     return isinstance(value, kind)
 
 
@@ -595,8 +631,36 @@ class _Checker:
                 self.error(where, f'okänd grupp "{owner}" i owner_group')
             if "name" in data:
                 self.unique(where, names, data["name"], "processen")
-                processes.append(ProcessSpec(data["name"], data.get("description"), owner))
+                goals = self.goals(where, data.get("goals", []))
+                processes.append(ProcessSpec(data["name"], data.get("description"), owner, goals))
         return processes
+
+    def goals(self, where: str, items: list) -> list[GoalSpec]:
+        """Process goals with their indicators (DESIGN §7); measurements are not configuration."""
+        goals = []
+        for goal_where, data, errors in self.entries(
+            f"{where} → goals", items, _GOAL_KEYS, ("text",)
+        ):
+            indicators = []
+            for ind_where, ind, ind_errors in self.entries(
+                f"{goal_where} → indicators", data.get("indicators", []), _INDICATOR_KEYS, ("name",)
+            ):
+                direction = self.choice(ind_where, ind, "direction", Direction)
+                frequency = self.choice(ind_where, ind, "frequency", Frequency) or Frequency.MONTHLY
+                if len(self.errors) == ind_errors:
+                    indicators.append(
+                        IndicatorSpec(
+                            ind["name"],
+                            ind["unit"],
+                            direction,
+                            frequency,
+                            ind.get("baseline"),
+                            ind.get("target"),
+                        )
+                    )
+            if len(self.errors) == errors:
+                goals.append(GoalSpec(data["text"], indicators))
+        return goals
 
     def demo(self, raw: dict, person_keys: set) -> tuple[list, list]:
         demo = self.table("demo", raw, _DEMO_KEYS) or {}
@@ -699,8 +763,32 @@ class _Loader:
                 fields["description"] = process.description
             if process.owner_group is not None:
                 fields["owner_group_id"] = groups[process.owner_group].id
-            self.upsert("process", Process, {"region_id": region.id, "name": process.name}, fields)
+            row = self.upsert(
+                "process", Process, {"region_id": region.id, "name": process.name}, fields
+            )
+            self.process_goals(row, process.goals)
         return self.summary
+
+    def process_goals(self, process, goals: list) -> None:
+        for position, goal in enumerate(goals, 1):
+            self.where = f'processmålet "{goal.text}"'
+            row = self.upsert(
+                "process_goal",
+                ProcessGoal,
+                {"process_id": process.id, "text": goal.text},
+                {"position": position},
+            )
+            for indicator in goal.indicators:
+                fields = {
+                    "unit": indicator.unit,
+                    "direction": indicator.direction,
+                    "frequency": indicator.frequency,
+                    "baseline": indicator.baseline,
+                    "target": indicator.target,
+                }
+                self.upsert(
+                    "indicator", Indicator, {"goal_id": row.id, "name": indicator.name}, fields
+                )
 
     def units(self, organization, parent, path: tuple, specs: list, found: dict) -> None:
         for spec in specs:

@@ -3,14 +3,15 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from werkzeug.security import check_password_hash
 
 from avvikelse.extensions import db
-from avvikelse.models import User
+from avvikelse.models import Group, Meeting, User
 from avvikelse.services import WorkflowError
 from avvikelse.services.accounts import authenticate, set_password
 from avvikelse.services.demo import DEMO_PASSWORD, load_demo
+from avvikelse.services.meetings import group_meetings, meeting_date
 from avvikelse.services.regions import RegionFileError, load_region
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
@@ -101,3 +102,16 @@ def test_every_demo_login_works_over_http(app, client):
         assert response.status_code == 302, label
         assert client.get("/").status_code == 200, label
         client.post("/logout")
+
+
+def test_the_demo_gets_a_year_of_meetings_once(ctx):
+    load_region("blekinge")
+    load_demo("blekinge", now=NOW)
+    lsvo = db.session.scalar(select(Group).where(Group.name.like("%LSVO%")))
+    days = [meeting_date(m) for m in group_meetings(lsvo)]
+    assert len(days) == 11  # a year without July
+    assert all(d.weekday() == 3 and 8 <= d.day <= 14 for d in days)
+    assert 7 not in {d.month for d in days}
+    total = db.session.scalar(select(func.count(Meeting.id)))
+    load_demo("blekinge", now=NOW)
+    assert db.session.scalar(select(func.count(Meeting.id))) == total
