@@ -1,4 +1,4 @@
-"""The `avvikelse` command: serve, db (Flask-Migrate), load-region, create-user.
+"""The `avvikelse` command: serve, db (Flask-Migrate), load-region, create-user, jobs, scheduler.
 
 Commands are thin: parse arguments, call a service, commit, print what happened.
 """
@@ -24,7 +24,7 @@ def main():
 
 def register_commands(app) -> None:
     """Commands also reachable through `flask --app avvikelse ...`."""
-    for command in (load_region_command, create_user_command, jobs_group):
+    for command in (load_region_command, create_user_command, jobs_group, scheduler_command):
         app.cli.add_command(command)
 
 
@@ -76,10 +76,21 @@ def serve_command(demo: bool, host: str, port: int):
     from werkzeug.serving import run_simple
 
     if demo:
-        from .jobs import start_demo_scheduler
-
-        start_demo_scheduler(app)
+        _start_demo_scheduler(app)
     run_simple(host, port, app, use_reloader=False, use_debugger=False, threaded=True)
+
+
+def _start_demo_scheduler(app):
+    """The single-process demo runs its jobs in a background thread, behind the same leader
+    lock as `avvikelse scheduler` (STYLE.md 2.7: never one scheduler per web worker)."""
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    from .scheduler import JOB_DEFAULTS, TIMEZONE, Leader
+
+    scheduler = BackgroundScheduler(timezone=TIMEZONE, job_defaults=JOB_DEFAULTS)
+    Leader(app, scheduler, role="demo").install()
+    scheduler.start()
+    return scheduler
 
 
 def _load_region_or_fail(name_or_path: str):
@@ -155,16 +166,75 @@ def run_job_command(name: str):
 
     if name not in JOBS:
         raise click.ClickException(f"Okänt jobb {name!r}. Jobb: {', '.join(sorted(JOBS))}")
-    click.echo(f"{name}: {run_job(name)}")
+    run = run_job(name)
+    if not run.ok and run.summary is None:
+        raise click.ClickException(f"{name} misslyckades: {run.error}")
+    click.echo(f"{name}: {run.summary}")
+    if run.error:
+        raise click.ClickException(f"{name}: några objekt misslyckades:\n{run.error}")
 
 
 @jobs_group.command("list")
 def list_jobs_command():
-    """List the jobs and how often the scheduler runs them."""
-    from .jobs import JOBS
+    """List the jobs and when the scheduler runs them (Stockholm time)."""
+    from .jobs import JOBS, describe_schedule
 
     for job in JOBS.values():
-        click.echo(f"{job.name:<20} var {job.seconds} s  {job.description}")
+        click.echo(f"{job.name:<24} {describe_schedule(job):<16} {job.description}")
+
+
+@main.command("scheduler")
+@with_appcontext
+def scheduler_command():
+    """Run the scheduled jobs. Start one per host if you like: a lock in the database lets
+    exactly one act, and another takes over within a minute if it dies."""
+    import signal
+
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    from .scheduler import JOB_DEFAULTS, TIMEZONE, Leader
+
+    app = current_app._get_current_object()
+    scheduler = BlockingScheduler(timezone=TIMEZONE, job_defaults=JOB_DEFAULTS)
+    leader = Leader(app, scheduler)
+    leader.install()
+
+    def stop(signum, frame):
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    click.echo(f"Schemaläggaren startar som {leader.holder}. Avsluta med Ctrl+C.", err=True)
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
+        leader.release()
+
+
+@main.command("generate")
+@click.option("--rows", default=10_000, show_default=True, type=int)
+@click.option("--patterns", default=None, type=int, help="Planted patterns (default rows/20).")
+@click.option("--seed", default=42, show_default=True, type=int)
+@click.option("--sweep/--no-sweep", default=True, show_default=True)
+@with_appcontext
+def generate_command(rows: int, patterns: int | None, seed: int, sweep: bool):
+    """Synthetic deviations with planted recurring patterns (bench and demo databases only)."""
+    from datetime import UTC, datetime
+
+    from .extensions import db
+    from .services.recurrence import sweep_recurrence
+    from .services.synthetic import Plan, generate
+
+    truth = generate(Plan(rows=rows, patterns=patterns or max(rows // 20, 10), seed=seed))
+    db.session.commit()
+    click.echo(f"{truth.rows} avvikelser, {len(truth.patterns)} planterade mönster.")
+    if sweep:
+        summary = sweep_recurrence(now=datetime.now(UTC), full=True)
+        db.session.commit()
+        click.echo(f"Svepning: {summary}")
 
 
 main.add_command(load_region_command)

@@ -45,16 +45,27 @@ PUBLIC_ENDPOINTS = frozenset(
 class Permission(enum.StrEnum):
     ADMIN_MANAGE = "admin:region:manage"
     GROUP_VIEW = "group:group:view"
+    IMPROVEMENT_MANAGE = "improvement:effort:manage"
     MEETING_MANAGE = "meeting:meeting:manage"
     MEETING_PARTICIPATE = "meeting:meeting:participate"
 
 
 ROLE_PERMISSIONS: dict[MembershipRole, frozenset[Permission]] = {
     MembershipRole.CHAIR: frozenset(
-        {Permission.GROUP_VIEW, Permission.MEETING_MANAGE, Permission.MEETING_PARTICIPATE}
+        {
+            Permission.GROUP_VIEW,
+            Permission.IMPROVEMENT_MANAGE,
+            Permission.MEETING_MANAGE,
+            Permission.MEETING_PARTICIPATE,
+        }
     ),
     MembershipRole.SECRETARY: frozenset(
-        {Permission.GROUP_VIEW, Permission.MEETING_MANAGE, Permission.MEETING_PARTICIPATE}
+        {
+            Permission.GROUP_VIEW,
+            Permission.IMPROVEMENT_MANAGE,
+            Permission.MEETING_MANAGE,
+            Permission.MEETING_PARTICIPATE,
+        }
     ),
     MembershipRole.MEMBER: frozenset({Permission.GROUP_VIEW, Permission.MEETING_PARTICIPATE}),
     MembershipRole.CO_OPTED: frozenset({Permission.GROUP_VIEW}),
@@ -405,3 +416,170 @@ def signs_minutes(user, minutes) -> bool:
     return is_group_chair(user, minutes.meeting.group) or (
         minutes.adjuster_id is not None and user.id == minutes.adjuster_id
     )
+
+
+# --- Improvement work and common processes (DESIGN §7) --------------------------------------
+# Every account reads its region's processes and may leave a proposal ("varje medarbetare ska …
+# ge förslag till förbättringar", §6.2). The owner forum's members read the processråd page; its
+# chair and secretary manage it. An effort is read by its owner group, the forum of its process
+# and the person responsible, and managed by the group's chair/secretary and the responsible.
+
+
+def _region_id(user) -> int | None:
+    return user.organization.region_id if user and user.is_authenticated else None
+
+
+def visible_processes(user) -> Select:
+    from .models import Process
+
+    query = select(Process).where(Process.region_id == _region_id(user))
+    if not can_administer(user):
+        query = query.where(Process.active.is_(True))
+    return query.order_by(Process.name)
+
+
+def can_view_process(user, process) -> bool:
+    return bool(user and user.is_authenticated and user.active) and (
+        process.region_id == _region_id(user) and (process.active or can_administer(user))
+    )
+
+
+def can_view_council(user, process) -> bool:
+    """The processråd page: the owner forum's members; administrators of the region read it."""
+    if not can_view_process(user, process):
+        return False
+    if can_administer(user):
+        return True
+    group = process.owner_group
+    return group is not None and has_group_permission(user, group, Permission.GROUP_VIEW)
+
+
+def can_manage_process(user, process) -> bool:
+    """Triage proposals, log maintenance and checks, put the follow-up on the agenda."""
+    group = process.owner_group
+    return (
+        can_view_process(user, process)
+        and group is not None
+        and has_group_permission(user, group, Permission.IMPROVEMENT_MANAGE)
+    )
+
+
+def effort_groups(user) -> list:
+    """The groups whose chair or secretary may start an effort (they become its owner)."""
+    return [
+        m.group
+        for m in user.memberships
+        if m.active and Permission.IMPROVEMENT_MANAGE in ROLE_PERMISSIONS[m.role]
+    ]
+
+
+def visible_efforts(user) -> Select:
+    from .models import ImprovementEffort, Process
+
+    query = select(ImprovementEffort)
+    if not (user and user.is_authenticated and user.active):
+        return query.where(false())
+    if can_administer(user):
+        return query.where(ImprovementEffort.region_id == _region_id(user))
+    my_groups = select(Membership.group_id).where(
+        Membership.user_id == user.id, Membership.active.is_(True)
+    )
+    forum_processes = select(Process.id).where(Process.owner_group_id.in_(my_groups))
+    return query.where(
+        or_(
+            ImprovementEffort.owner_group_id.in_(my_groups),
+            ImprovementEffort.process_id.in_(forum_processes),
+            ImprovementEffort.responsible_id == user.id,
+        )
+    )
+
+
+def can_manage_effort(user, effort) -> bool:
+    return bool(user and user.is_authenticated and user.active) and (
+        effort.responsible_id == user.id
+        or has_group_permission(user, effort.owner_group, Permission.IMPROVEMENT_MANAGE)
+    )
+
+
+def get_effort_or_404(effort_id: int, user):
+    from .models import ImprovementEffort
+
+    effort = db.session.scalar(visible_efforts(user).where(ImprovementEffort.id == effort_id))
+    if effort is None:
+        abort(404)
+    return effort
+
+
+def can_answer_case_questions(user, deviation) -> bool:
+    """The four questions on a case are the managers' preparation (see manages_case)."""
+    return manages_case(user, deviation)
+
+
+# --- Recurring deviations, suggestions and clusters (DESIGN §5, issue 5) --------------------
+
+
+def manages_lsvo_of(user, region_id: int) -> bool:
+    """Chair or secretary of the region's strategic group (LSVO)."""
+    return bool(user and user.is_authenticated) and any(
+        m.active
+        and m.role in (MembershipRole.CHAIR, MembershipRole.SECRETARY)
+        and m.group.level is GroupLevel.STRATEGIC
+        and m.group.region_id == region_id
+        for m in user.memberships
+    )
+
+
+def can_view_recurrence(user) -> bool:
+    """Suggestions, trends and clusters are for the chairs and secretaries who judge them."""
+    if not (user and user.is_authenticated):
+        return False
+    return can_administer(user) or bool(
+        active_group_ids(user, roles={MembershipRole.CHAIR, MembershipRole.SECRETARY})
+    )
+
+
+def managed_suggestion_filter(user):
+    """SQL condition for the suggestions the user judges: their groups', all of the region's
+    for LSVO's managers, every one for an administrator."""
+    from .models import Suggestion
+
+    if can_administer(user):
+        return Suggestion.region_id == user.organization.region_id
+    managed = active_group_ids(user, roles={MembershipRole.CHAIR, MembershipRole.SECRETARY})
+    lsvo_regions = [
+        m.group.region_id
+        for m in user.memberships
+        if m.active
+        and m.role in (MembershipRole.CHAIR, MembershipRole.SECRETARY)
+        and m.group.level is GroupLevel.STRATEGIC
+    ]
+    return or_(Suggestion.group_id.in_(managed), Suggestion.region_id.in_(lsvo_regions))
+
+
+def can_decide_suggestion(user, suggestion) -> bool:
+    return manages_group(user, suggestion.group_id) or manages_lsvo_of(user, suggestion.region_id)
+
+
+def can_view_cluster(user, cluster) -> bool:
+    """The group's members and LSVO's members read a cluster; cases in it still follow
+    visible_deviations, case by case."""
+    if not (user and user.is_authenticated):
+        return False
+    if can_administer(user) and user.organization.region_id == cluster.region_id:
+        return True
+    return cluster.group_id in active_group_ids(user) or any(
+        m.active
+        and m.group.level is GroupLevel.STRATEGIC
+        and m.group.region_id == cluster.region_id
+        for m in user.memberships
+    )
+
+
+def can_manage_cluster(user, cluster) -> bool:
+    """The group's chair and secretary shape the cluster and hand it over; LSVO's may help."""
+    return manages_group(user, cluster.group_id) or manages_lsvo_of(user, cluster.region_id)
+
+
+def can_hand_over_with_presentation(user, deviation) -> bool:
+    """A single case goes to LSVO with a föredragning from the case page's similar panel."""
+    return deviation.state is DeviationState.IN_PREPARATION and can_triage(user, deviation)

@@ -21,14 +21,52 @@ from .deviation import (
 )
 from .feedback import AccessibilityReport
 from .group import Group, GroupLevel, Membership, MembershipRole, TargetGroup
+from .improvement import (
+    EFFORT_TRANSITIONS,
+    Direction,
+    EffortEvent,
+    EffortKind,
+    EffortStatus,
+    FourQuestions,
+    Frequency,
+    ImprovementEffort,
+    ImprovementProposal,
+    Indicator,
+    IndicatorSource,
+    Measurement,
+    ProposalSource,
+    ProposalStatus,
+)
+from .job import JobRun, SchedulerLease
 from .meeting import Attendance, Matter, MatterKind, Meeting, RaisedBy, WrittenView
-from .notification import EmailStatus, Notification
+from .notification import EmailDelivery, EmailPreference, EmailStatus, Notification
 from .organization import Coordinator, Organization, OrganizationKind, Unit
-from .process import Process
+from .process import ApplicationCheck, CheckMethod, MaintenanceEntry, Process, ProcessGoal
+from .recurrence import (
+    Cluster,
+    ClusterCase,
+    ClusterState,
+    RecurrenceKey,
+    Suggestion,
+    SuggestionCase,
+    SuggestionKind,
+    SuggestionState,
+)
 from .region import Region
+from .search import create_search_index, drop_search_index
 from .user import User
 
 __all__ = [
+    "Cluster",
+    "ClusterCase",
+    "ClusterState",
+    "RecurrenceKey",
+    "Suggestion",
+    "SuggestionCase",
+    "SuggestionKind",
+    "SuggestionState",
+    "create_search_index",
+    "drop_search_index",
     "Assignment",
     "Attendance",
     "Decision",
@@ -55,7 +93,11 @@ __all__ = [
     "DeviationEvent",
     "DeviationShare",
     "DeviationState",
+    "EmailDelivery",
+    "EmailPreference",
     "EmailStatus",
+    "JobRun",
+    "SchedulerLease",
     "EventKind",
     "Group",
     "GroupLevel",
@@ -65,6 +107,24 @@ __all__ = [
     "Organization",
     "OrganizationKind",
     "Process",
+    "ApplicationCheck",
+    "CheckMethod",
+    "Direction",
+    "EFFORT_TRANSITIONS",
+    "EffortEvent",
+    "EffortKind",
+    "EffortStatus",
+    "FourQuestions",
+    "Frequency",
+    "ImprovementEffort",
+    "ImprovementProposal",
+    "Indicator",
+    "IndicatorSource",
+    "MaintenanceEntry",
+    "Measurement",
+    "ProcessGoal",
+    "ProposalSource",
+    "ProposalStatus",
     "Region",
     "RiskLevel",
     "TargetGroup",

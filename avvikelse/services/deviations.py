@@ -46,6 +46,7 @@ from ..permissions import (
 from . import WorkflowError
 from .notifications import notify_many
 from .personal_data import check_fields, message
+from .recurrence import check_deviation
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
@@ -351,6 +352,7 @@ def submit_deviation(report: Report, *, actor: User, now: datetime) -> Deviation
         coordinator_subject,
         now,
     )
+    check_deviation(deviation, now=now)
     return deviation
 
 
@@ -566,6 +568,7 @@ def mark_not_collaboration(
     deviation.closed_at = now
     _transition_event(deviation, previous, target, actor=actor, now=now, message=reason.strip())
     _feedback_to_reporter(deviation, now)
+    check_deviation(deviation, now=now)
 
 
 def mark_duplicate(
@@ -587,6 +590,7 @@ def mark_duplicate(
         deviation, previous, target, actor=actor, now=now, message=deviation.closing_summary
     )
     _feedback_to_reporter(deviation, now)
+    check_deviation(deviation, now=now)
 
 
 def all_answers_in(deviation: Deviation) -> bool:
@@ -795,6 +799,7 @@ def pass_on(
         data={"from": concerned.organization.name, "to": to_organization.name},
     )
     db.session.flush()
+    check_deviation(deviation, now=now)
     _notify(
         coordinators_of([to_organization.id]),
         deviation,
@@ -969,6 +974,7 @@ def update_classification(
     deviation.risk_score = deviation.probability * deviation.consequence
     deviation.updated_at = now
     record_event(deviation, EventKind.FIELD_CHANGED, actor=actor, now=now, data=changed)
+    check_deviation(deviation, now=now)
 
 
 def delete_draft(draft: DeviationDraft, *, user: User) -> None:

@@ -35,7 +35,7 @@ from ..permissions import (
     can_send_written_view,
     manages_group,
 )
-from . import WorkflowError
+from . import WorkflowError, clusters
 from .deviations import add_action, check_version, decide, guard_text, hand_over, local_today
 from .meeting_deadlines import STOCKHOLM, deadlines_for
 from .notifications import notify_many
@@ -818,7 +818,9 @@ def record_decision(
             proposal=matter.proposal,
         )
     if outcome is DecisionOutcome.POSTPONED:
-        _postpone(matter, now=now)
+        copy = _postpone(matter, now=now)
+        if matter.kind is MatterKind.CLUSTER:
+            clusters.carry_over(matter, copy)
     db.session.flush()
     return decision
 
@@ -855,6 +857,9 @@ def _move_case(matter: Matter, decision: Decision, *, actor: User, now: datetime
     elif outcome is DecisionOutcome.DECIDED and deviation is not None:
         if deviation.state in (DeviationState.IN_PREPARATION, DeviationState.ESCALATED):
             decide(deviation, decision=decision.text, actor=actor, now=now)
+    if matter.kind is MatterKind.CLUSTER:
+        # A cluster's decision goes to each of its cases (services/clusters.py).
+        clusters.apply_lsvo_decision(matter, decision, actor=actor, now=now)
 
 
 def _add_action(matter, decision, draft: ActionDraft, *, actor, now) -> Action:

@@ -75,3 +75,34 @@ document.addEventListener("DOMContentLoaded", function () {
 document.addEventListener("click", function (event) {
   if (event.target.closest("[data-print]")) { window.print(); }
 });
+
+// Report form: how many similar deviations there have been between the same organizations in
+// the chosen category (issue 5). The server sends counts and names of categories and
+// organizations only, never another case's text; without this script the form works as before.
+document.addEventListener("DOMContentLoaded", function () {
+  var box = document.querySelector("[data-similar-hint]");
+  var form = box && box.closest("form");
+  if (!form) { return; }
+  var pending = null;
+  function update() {
+    var params = new URLSearchParams();
+    var category = form.querySelector("select[name=category_id]");
+    if (category && category.value) { params.append("category_id", category.value); }
+    form.querySelectorAll("input[name=concerned_organization_ids]:checked").forEach(function (box) {
+      params.append("concerned_organization_ids", box.value);
+    });
+    if (pending) { pending.abort(); }
+    pending = new AbortController();
+    var url = box.dataset.similarHint;
+    fetch(url + (url.indexOf("?") < 0 ? "?" : "&") + params.toString(), {
+      credentials: "same-origin", signal: pending.signal
+    }).then(function (response) {
+      return response.ok ? response.text() : "";
+    }).then(function (html) { box.innerHTML = html; }).catch(function () {});
+  }
+  form.addEventListener("change", function (event) {
+    var name = event.target.name;
+    if (name === "category_id" || name === "concerned_organization_ids") { update(); }
+  });
+  update();
+});

@@ -47,13 +47,18 @@ def register_blueprints(app: Flask) -> None:
         account,
         admin,
         auth,
+        clusters,
         deviations,
+        improvement,
         inbox,
         meetings,
         minutes,
         pages,
+        processes,
         public,
+        recurrence,
         report,
+        search,
         start,
     )
 
@@ -69,7 +74,11 @@ def register_blueprints(app: Flask) -> None:
         meetings,
         minutes,
         public,
+        improvement,
+        processes,
     ):
+        app.register_blueprint(module.bp)
+    for module in (search, recurrence, clusters):  # issue 5: recurring deviations
         app.register_blueprint(module.bp)
     app.before_request(require_login_unless_public)
     app.jinja_env.globals.update(can_administer=can_administer, current_locale=get_locale)

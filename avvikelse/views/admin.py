@@ -30,6 +30,7 @@ from ..models import (
     Coordinator,
     Group,
     Membership,
+    Notification,
     Organization,
     Unit,
     User,
@@ -39,6 +40,8 @@ from ..services import WorkflowError
 from ..services import admin as service
 from ..services.accessibility import accessibility_reports, mark_accessibility_report_handled
 from ..services.case_lists import AuditFilters, Cursor, audit_page
+from ..services.job_runs import job_rows, leader_status, recent_runs
+from ..services.notifications import failed_emails, outbox_counts, retry_email
 from . import utcnow
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -757,4 +760,34 @@ def coordinator_remove(coordinator_id: int):
             organization=role.organization.name,
         ),
         url_for(".coordinators"),
+    )
+
+
+# --- Scheduled jobs and the e-mail outbox ------------------------------------------------------
+
+FAILED_EMAILS_SHOWN = 100
+
+
+@bp.route("/jobb")
+def jobs():
+    """What the scheduled jobs did and when they run next, and e-mail that could not be sent."""
+    now = utcnow()
+    return render_template(
+        "admin/jobs.html",
+        jobs=job_rows(now=now),
+        runs=recent_runs(),
+        leader=leader_status(now=now),
+        outbox=outbox_counts(),
+        failed=db.session.scalars(failed_emails(_region_id()).limit(FAILED_EMAILS_SHOWN)).all(),
+        form=EmptyForm(),
+    )
+
+
+@bp.post("/jobb/epost/<int:notification_id>/skicka-igen")
+def email_retry(notification_id: int):
+    note = db.one_or_404(failed_emails(_region_id()).where(Notification.id == notification_id))
+    return _button_action(
+        lambda: retry_email(note),
+        _("E-postmeddelandet skickas igen inom en minut."),
+        url_for(".jobs"),
     )

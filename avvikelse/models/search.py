@@ -1,0 +1,152 @@
+"""The full-text index of deviations (DESIGN §5), kept in the database by triggers.
+
+One name, `deviation_search`, on both engines, keyed by the deviation's id:
+
+* SQLite: an FTS5 table (tokenizer unicode61 with diacritics kept: å/ä/ö are letters of their
+  own in Swedish, PERFORMANCE.md 1.7) with columns title, body (what happened, what was done,
+  the proposal) and answers (every organization's answer). It keeps its own copy of the text
+  rather than pointing at `deviations` as external content, because the answers column is
+  gathered from another table and highlight()/snippet() need the text the index was built from.
+* PostgreSQL: a table with a weighted `tsvector` (title A, body B, answers C) built with the
+  built-in `swedish` configuration, and a GIN index.
+
+Triggers on `deviations` and `answers` keep it in step on insert, update and delete, so no code
+path (the workflow, retention, a bulk load) can forget it. The same statements run from the
+migration and, for databases built by `create_all` (the SQLite test suite), from the metadata's
+after_create event. The table is not a mapped model; tests/test_migrations.py leaves it out of
+the model comparison by its name.
+"""
+
+# ruff: noqa: S608 - constant DDL built from this module's own names; no input reaches it.
+from sqlalchemy import event, text
+
+from ..db import db
+
+TABLE = "deviation_search"
+
+_SQLITE_BODY = (
+    "coalesce({r}.description, '') || ' ' || coalesce({r}.immediate_action, '') || ' ' || "
+    "coalesce({r}.proposal, '')"
+)
+_SQLITE_ANSWERS = (
+    "(SELECT coalesce(group_concat(a.what_happened || ' ' || coalesce(a.cause, '') || ' ' || "
+    "coalesce(a.measures, ''), ' '), '') FROM answers a WHERE a.deviation_id = {id})"
+)
+
+SQLITE_CREATE = [
+    f"CREATE VIRTUAL TABLE {TABLE} USING fts5(title, body, answers, "
+    "tokenize = 'unicode61 remove_diacritics 0')",
+    f"""CREATE TRIGGER {TABLE}_deviation_insert AFTER INSERT ON deviations BEGIN
+        INSERT INTO {TABLE}(rowid, title, body, answers)
+        VALUES (new.id, new.title, {_SQLITE_BODY.format(r="new")}, '');
+    END""",
+    f"""CREATE TRIGGER {TABLE}_deviation_update
+        AFTER UPDATE OF title, description, immediate_action, proposal ON deviations BEGIN
+        UPDATE {TABLE} SET title = new.title, body = {_SQLITE_BODY.format(r="new")}
+        WHERE rowid = new.id;
+    END""",
+    f"""CREATE TRIGGER {TABLE}_deviation_delete AFTER DELETE ON deviations BEGIN
+        DELETE FROM {TABLE} WHERE rowid = old.id;
+    END""",
+    f"""CREATE TRIGGER {TABLE}_answer_insert AFTER INSERT ON answers BEGIN
+        UPDATE {TABLE} SET answers = {_SQLITE_ANSWERS.format(id="new.deviation_id")}
+        WHERE rowid = new.deviation_id;
+    END""",
+    f"""CREATE TRIGGER {TABLE}_answer_update AFTER UPDATE ON answers BEGIN
+        UPDATE {TABLE} SET answers = {_SQLITE_ANSWERS.format(id="old.deviation_id")}
+        WHERE rowid = old.deviation_id;
+        UPDATE {TABLE} SET answers = {_SQLITE_ANSWERS.format(id="new.deviation_id")}
+        WHERE rowid = new.deviation_id;
+    END""",
+    f"""CREATE TRIGGER {TABLE}_answer_delete AFTER DELETE ON answers BEGIN
+        UPDATE {TABLE} SET answers = {_SQLITE_ANSWERS.format(id="old.deviation_id")}
+        WHERE rowid = old.deviation_id;
+    END""",
+    f"""INSERT INTO {TABLE}(rowid, title, body, answers)
+        SELECT d.id, d.title, {_SQLITE_BODY.format(r="d")}, {_SQLITE_ANSWERS.format(id="d.id")}
+        FROM deviations d""",
+]
+
+SQLITE_DROP = [
+    *(
+        f"DROP TRIGGER IF EXISTS {TABLE}_{name}"
+        for name in (
+            "deviation_insert",
+            "deviation_update",
+            "deviation_delete",
+            "answer_insert",
+            "answer_update",
+            "answer_delete",
+        )
+    ),
+    f"DROP TABLE IF EXISTS {TABLE}",
+]
+
+POSTGRES_CREATE = [
+    f"""CREATE TABLE {TABLE} (
+        deviation_id integer PRIMARY KEY REFERENCES deviations(id) ON DELETE CASCADE,
+        document tsvector NOT NULL
+    )""",
+    f"CREATE INDEX ix_{TABLE}_document ON {TABLE} USING gin (document)",
+    f"""CREATE FUNCTION {TABLE}_refresh(case_id integer) RETURNS void LANGUAGE sql AS $$
+        INSERT INTO {TABLE} (deviation_id, document)
+        SELECT d.id,
+               setweight(to_tsvector('pg_catalog.swedish', coalesce(d.title, '')), 'A')
+            || setweight(to_tsvector('pg_catalog.swedish', concat_ws(' ', d.description,
+                   d.immediate_action, d.proposal)), 'B')
+            || setweight(to_tsvector('pg_catalog.swedish', coalesce((
+                   SELECT string_agg(concat_ws(' ', a.what_happened, a.cause, a.measures), ' ')
+                   FROM answers a WHERE a.deviation_id = d.id), '')), 'C')
+        FROM deviations d WHERE d.id = case_id
+        ON CONFLICT (deviation_id) DO UPDATE SET document = EXCLUDED.document
+    $$""",
+    f"""CREATE FUNCTION {TABLE}_deviation_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        PERFORM {TABLE}_refresh(NEW.id);
+        RETURN NULL;
+    END $$""",
+    f"""CREATE TRIGGER {TABLE}_deviation_sync
+        AFTER INSERT OR UPDATE OF title, description, immediate_action, proposal ON deviations
+        FOR EACH ROW EXECUTE FUNCTION {TABLE}_deviation_changed()""",
+    f"""CREATE FUNCTION {TABLE}_answer_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF TG_OP IN ('UPDATE', 'DELETE') THEN PERFORM {TABLE}_refresh(OLD.deviation_id); END IF;
+        IF TG_OP IN ('INSERT', 'UPDATE') THEN PERFORM {TABLE}_refresh(NEW.deviation_id); END IF;
+        RETURN NULL;
+    END $$""",
+    f"""CREATE TRIGGER {TABLE}_answer_sync AFTER INSERT OR UPDATE OR DELETE ON answers
+        FOR EACH ROW EXECUTE FUNCTION {TABLE}_answer_changed()""",
+    f"SELECT {TABLE}_refresh(id) FROM deviations",
+]
+
+POSTGRES_DROP = [
+    f"DROP TRIGGER IF EXISTS {TABLE}_answer_sync ON answers",
+    f"DROP TRIGGER IF EXISTS {TABLE}_deviation_sync ON deviations",
+    f"DROP FUNCTION IF EXISTS {TABLE}_answer_changed()",
+    f"DROP FUNCTION IF EXISTS {TABLE}_deviation_changed()",
+    f"DROP FUNCTION IF EXISTS {TABLE}_refresh(integer)",
+    f"DROP TABLE IF EXISTS {TABLE}",
+]
+
+
+def create_search_index(connection) -> None:
+    """Create the index, its triggers, and index the deviations already there."""
+    statements = POSTGRES_CREATE if connection.dialect.name == "postgresql" else SQLITE_CREATE
+    for statement in statements:
+        connection.execute(text(statement))
+
+
+def drop_search_index(connection) -> None:
+    statements = POSTGRES_DROP if connection.dialect.name == "postgresql" else SQLITE_DROP
+    for statement in statements:
+        connection.execute(text(statement))
+
+
+@event.listens_for(db.metadata, "after_create")
+def _after_create(metadata, connection, **kwargs):
+    create_search_index(connection)
+
+
+@event.listens_for(db.metadata, "before_drop")
+def _before_drop(metadata, connection, **kwargs):
+    drop_search_index(connection)

@@ -1,0 +1,494 @@
+"""Clusters of related deviations and their hand-over to LSVO (DESIGN §5, GLOSSARY `Cluster`).
+
+A cluster is made from a confirmed suggestion or by hand, and cases join and leave it with a
+reason. Handing it over prepares one föredragning (LEDNINGSSYSTEM §7.1) from the data — the
+linked cases with numbers and dates, the organizations, counts over time, the answers by
+organization, the four questions so far, a proposal — puts it on LSVO's next open agenda as a
+cluster matter, and hands every linked case over (services.deviations.hand_over). LSVO's
+decision on that matter comes back here (apply_lsvo_decision, called by services.meetings) and
+is carried to every linked case, which tells each reporter and the group.
+"""
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from ..db import db
+from ..models import (
+    Answer,
+    Cluster,
+    ClusterCase,
+    ClusterState,
+    ConcernedOrganization,
+    DecisionOutcome,
+    Deviation,
+    DeviationState,
+    FourQuestions,
+    Group,
+    Matter,
+    MatterKind,
+    RaisedBy,
+    Suggestion,
+    SuggestionState,
+    User,
+)
+from ..permissions import can_decide_suggestion, can_manage_cluster, can_triage
+from . import WorkflowError
+from .deviations import decide, group_managers, guard_text, hand_over, local_today
+from .notifications import notify_many
+from .recurrence import describe, month_index
+from .trends import month_label
+
+QUESTION_TITLES = (
+    ("current_state", "Hur fungerar processen/verksamheten i dagsläget?"),
+    ("possible_improvements", "Vilka förbättringar är möjliga?"),
+    ("measurement", "Hur kan vi säkerställa att det sker en förbättring (mätning/uppföljning)?"),
+    ("required_changes", "Vilka förändringar krävs?"),
+)
+
+
+def _clean(value: str | None) -> str:
+    return (value or "").strip()
+
+
+def _require_manager(cluster: Cluster, actor: User) -> None:
+    if not can_manage_cluster(actor, cluster):
+        raise WorkflowError(_("Bara gruppens ordförande eller sekreterare kan ändra klustret."))
+
+
+def _require_open(cluster: Cluster) -> None:
+    if cluster.state is not ClusterState.OPEN:
+        raise WorkflowError(_("Klustret är överlämnat till LSVO och kan inte ändras."))
+
+
+def _join(cluster: Cluster, deviation: Deviation, *, reason: str, actor: User, now: datetime):
+    if deviation.region_id != cluster.region_id:
+        raise WorkflowError(_("Ärendet hör till en annan region."))
+    if any(m.deviation_id == deviation.id for m in cluster.active_memberships):
+        raise WorkflowError(_("%(number)s finns redan i klustret.", number=deviation.number))
+    membership = ClusterCase(
+        deviation=deviation, added_at=now, added_by=actor, reason=reason.strip()
+    )
+    cluster.memberships.append(membership)
+    return membership
+
+
+def confirm_suggestion(suggestion: Suggestion, *, name: str, actor: User, now: datetime) -> Cluster:
+    """A person agrees with detection: the suggestion's cases become a cluster."""
+    if not can_decide_suggestion(actor, suggestion):
+        raise WorkflowError(_("Bara gruppens ordförande eller sekreterare kan bekräfta förslaget."))
+    if suggestion.state is not SuggestionState.OPEN:
+        raise WorkflowError(_("Förslaget är redan bedömt."))
+    name = _clean(name) or describe(suggestion)[:200]
+    guard_text(name=name)
+    cluster = Cluster(
+        region_id=suggestion.region_id,
+        group_id=suggestion.group_id,
+        name=name[:200],
+        description=describe(suggestion),
+        suggestion=suggestion,
+        created_at=now,
+        created_by=actor,
+    )
+    db.session.add(cluster)
+    reason = _("Från förslaget: %(kind)s", kind=suggestion.kind.title)
+    cases = db.session.scalars(
+        select(Deviation).where(Deviation.id.in_(suggestion.deviation_ids)).order_by(Deviation.id)
+    )
+    for deviation in cases:
+        _join(cluster, deviation, reason=reason, actor=actor, now=now)
+    suggestion.state = SuggestionState.CONFIRMED
+    suggestion.decided_at = now
+    suggestion.decided_by = actor
+    suggestion.updated_at = now
+    db.session.flush()
+    return cluster
+
+
+def create_cluster(
+    group: Group,
+    *,
+    name: str,
+    description: str | None,
+    deviations: list[Deviation],
+    reason: str,
+    actor: User,
+    now: datetime,
+) -> Cluster:
+    """A cluster by hand, from cases the managers already know belong together."""
+    cluster = Cluster(
+        region_id=group.region_id, group_id=group.id, name="", created_at=now, created_by=actor
+    )
+    _require_manager(cluster, actor)
+    if not _clean(name):
+        raise WorkflowError(_("Ge klustret ett namn."))
+    if not deviations:
+        raise WorkflowError(_("Ange minst ett ärende."))
+    if not _clean(reason):
+        raise WorkflowError(_("Skriv varför ärendena hör ihop."))
+    guard_text(name=name, description=description, reason=reason)
+    cluster.name = _clean(name)[:200]
+    cluster.description = _clean(description) or None
+    db.session.add(cluster)
+    for deviation in deviations:
+        _join(cluster, deviation, reason=reason, actor=actor, now=now)
+    db.session.flush()
+    return cluster
+
+
+def add_case(cluster: Cluster, deviation: Deviation, *, reason: str, actor: User, now: datetime):
+    _require_manager(cluster, actor)
+    _require_open(cluster)
+    if not _clean(reason):
+        raise WorkflowError(_("Skriv varför ärendet hör till klustret."))
+    guard_text(reason=reason)
+    membership = _join(cluster, deviation, reason=reason, actor=actor, now=now)
+    db.session.flush()
+    return membership
+
+
+def remove_case(
+    cluster: Cluster, deviation_id: int, *, reason: str, actor: User, now: datetime
+) -> None:
+    _require_manager(cluster, actor)
+    _require_open(cluster)
+    if not _clean(reason):
+        raise WorkflowError(_("Skriv varför ärendet tas bort ur klustret."))
+    guard_text(reason=reason)
+    membership = next(
+        (m for m in cluster.active_memberships if m.deviation_id == deviation_id), None
+    )
+    if membership is None:
+        raise WorkflowError(_("Ärendet finns inte i klustret."))
+    membership.removed_at = now
+    membership.removed_by = actor
+    membership.removed_reason = reason.strip()
+    db.session.flush()
+
+
+# --- Reading ---------------------------------------------------------------------------------
+
+
+def cluster_cases(cluster: Cluster) -> list[Deviation]:
+    """The cluster's current cases with what the page and the föredragning show, in one go."""
+    ids = [m.deviation_id for m in cluster.active_memberships]
+    if not ids:
+        return []
+    return list(
+        db.session.scalars(
+            select(Deviation)
+            .where(Deviation.id.in_(ids))
+            .options(
+                joinedload(Deviation.category),
+                joinedload(Deviation.reporter_organization),
+                selectinload(Deviation.concerned).joinedload(ConcernedOrganization.organization),
+                selectinload(Deviation.answers).joinedload(Answer.organization),
+            )
+            .order_by(Deviation.occurred_on, Deviation.id)
+        )
+    )
+
+
+def four_questions(cluster: Cluster | None, cases: list[Deviation]) -> dict:
+    """The four questions answered so far: the cluster's own (issue 6's FourQuestions row
+    with cluster_id), else what the linked cases' rows say, per question."""
+    rows = []
+    if cluster is not None and cluster.id is not None:
+        rows += db.session.scalars(
+            select(FourQuestions).where(FourQuestions.cluster_id == cluster.id)
+        ).all()
+    ids = [d.id for d in cases]
+    if ids:
+        rows += db.session.scalars(
+            select(FourQuestions).where(FourQuestions.deviation_id.in_(ids))
+        ).all()
+    answers = {}
+    for field_name, question in QUESTION_TITLES:
+        texts = [getattr(row, field_name) for row in rows if getattr(row, field_name)]
+        answers[field_name] = {"question": question, "answers": texts}
+    return answers
+
+
+@dataclass
+class CaseSummary:
+    organizations: Counter
+    by_month: list[tuple[str, int]]
+    answers_by_organization: dict[str, list[tuple[Deviation, Answer]]]
+
+
+def summarize(cases: list[Deviation]) -> CaseSummary:
+    organizations: Counter = Counter()
+    months: Counter = Counter()
+    answers = defaultdict(list)
+    for deviation in cases:
+        organizations[deviation.reporter_organization.name] += 1
+        for concerned in deviation.concerned:
+            if concerned.organization_id != deviation.reporter_organization_id:
+                organizations[concerned.organization.name] += 1
+        months[month_index(deviation.occurred_on)] += 1
+        for answer in deviation.answers:
+            answers[answer.organization.name].append((deviation, answer))
+    by_month = []
+    if months:
+        for index in range(min(months), max(months) + 1):
+            by_month.append((month_label(index), months.get(index, 0)))
+    return CaseSummary(organizations, by_month, dict(sorted(answers.items())))
+
+
+def _short(text: str | None, limit: int = 240) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@dataclass
+class Presentation:
+    title: str
+    background: str
+    done_so_far: str
+    proposal: str
+
+
+def prefill_presentation(
+    *, title: str, intro: str, cases: list[Deviation], cluster: Cluster | None, group_name: str
+) -> Presentation:
+    """The föredragning from the data (LEDNINGSSYSTEM §7.1); the group edits it before it goes."""
+    summary = summarize(cases)
+    lines = [intro, "", _("Länkade avvikelser (%(n)d):", n=len(cases))]
+    for d in cases:
+        lines.append(
+            f"- {d.number}, {d.occurred_on.isoformat()}: {d.title} ({d.category.name}; "
+            f"{d.state.title})"
+        )
+    lines += ["", _("Berörda organisationer:")]
+    lines += [
+        _("- %(org)s: %(n)d ärenden", org=name, n=count)
+        for name, count in summary.organizations.most_common()
+    ]
+    lines += ["", _("Antal per månad (händelsedatum):")]
+    lines.append(", ".join(f"{label}: {count}" for label, count in summary.by_month))
+    analysis = [_("Svar från organisationerna:")]
+    if not summary.answers_by_organization:
+        analysis.append(_("- Inga svar har kommit in ännu."))
+    for organization, items in summary.answers_by_organization.items():
+        analysis.append(_("%(org)s (%(n)d svar):", org=organization, n=len(items)))
+        for deviation, answer in items:
+            parts = [_short(answer.what_happened)]
+            if answer.cause:
+                parts.append(_("Orsak: %(t)s", t=_short(answer.cause, 160)))
+            if answer.measures:
+                parts.append(_("Åtgärder: %(t)s", t=_short(answer.measures, 160)))
+            analysis.append(f"- {deviation.number}: " + " ".join(parts))
+    analysis += ["", _("Analys enligt de fyra frågorna:")]
+    for number, item in enumerate(four_questions(cluster, cases).values(), start=1):
+        analysis.append(f"{number}. {item['question']}")
+        if item["answers"]:
+            analysis += [f"   {_short(text, 400)}" for text in item["answers"]]
+        else:
+            analysis.append("   " + _("Inte besvarad ännu."))
+    categories = sorted({d.category.name for d in cases})
+    organizations = [name for name, _count in summary.organizations.most_common()]
+    proposal = _(
+        "LSVO föreslås besluta att ge %(group)s i uppdrag att tillsammans med %(orgs)s ta fram "
+        "en gemensam åtgärd för %(categories)s, och att återrapportera till LSVO inom sex "
+        "månader.",
+        group=group_name,
+        orgs=", ".join(organizations),
+        categories=", ".join(categories),
+    )
+    return Presentation(
+        title=title[:200],
+        background="\n".join(lines),
+        done_so_far="\n".join(analysis),
+        proposal=proposal,
+    )
+
+
+def cluster_presentation(cluster: Cluster) -> Presentation:
+    cases = cluster_cases(cluster)
+    intro = _(
+        "%(group)s överlämnar klustret ”%(name)s” till LSVO. %(description)s",
+        group=cluster.group.name,
+        name=cluster.name,
+        description=cluster.description or "",
+    ).strip()
+    return prefill_presentation(
+        title=_("Kluster: %(name)s", name=cluster.name),
+        intro=intro,
+        cases=cases,
+        cluster=cluster,
+        group_name=cluster.group.name,
+    )
+
+
+def case_presentation(deviation: Deviation) -> Presentation:
+    intro = _(
+        "%(group)s överlämnar avvikelse %(number)s till LSVO.",
+        group=deviation.group.name,
+        number=deviation.number,
+    )
+    return prefill_presentation(
+        title=_("%(number)s: %(title)s", number=deviation.number, title=deviation.title),
+        intro=intro,
+        cases=[deviation],
+        cluster=None,
+        group_name=deviation.group.name,
+    )
+
+
+# --- Hand-over and LSVO's decision -----------------------------------------------------------
+
+
+def _checked(presentation: Presentation) -> Presentation:
+    if not _clean(presentation.title):
+        raise WorkflowError(_("Skriv en rubrik för ärendet."))
+    if not _clean(presentation.proposal):
+        raise WorkflowError(_("Skriv förslag till beslut."))
+    guard_text(
+        title=presentation.title,
+        background=presentation.background,
+        done_so_far=presentation.done_so_far,
+        proposal=presentation.proposal,
+    )
+    return presentation
+
+
+def _lsvo_matter(region_id, presentation, *, kind, now, deviation=None) -> Matter:
+    from .meetings import add_system_matter, strategic_group
+
+    matter = add_system_matter(
+        strategic_group(region_id),
+        kind=kind,
+        title=_clean(presentation.title),
+        now=now,
+        raised_by=RaisedBy.OTHER_PARTY,
+        deviation=deviation,
+        background=_clean(presentation.background) or None,
+        proposal=_clean(presentation.proposal),
+    )
+    matter.done_so_far = _clean(presentation.done_so_far) or None
+    return matter
+
+
+def hand_over_cluster(
+    cluster: Cluster, presentation: Presentation, *, actor: User, now: datetime
+) -> Matter:
+    """One matter on LSVO's next open agenda; every linked case escalated with it.
+
+    Every case must have been prepared (its answers are in): LSVO decides on the pattern with
+    the organizations' answers at hand, and a case that is still new would skip its triage.
+    """
+    _require_manager(cluster, actor)
+    _require_open(cluster)
+    presentation = _checked(presentation)
+    cases = cluster_cases(cluster)
+    if not cases:
+        raise WorkflowError(_("Klustret har inga ärenden."))
+    waiting = [
+        d.number
+        for d in cases
+        if d.state not in (DeviationState.IN_PREPARATION, DeviationState.ESCALATED)
+    ]
+    if waiting:
+        raise WorkflowError(
+            _(
+                "Alla ärenden måste vara under beredning innan klustret överlämnas. "
+                "Inte klara: %(numbers)s. Vänta in svaren eller ta bort ärendena ur klustret.",
+                numbers=", ".join(waiting),
+            )
+        )
+    others = [
+        d.number
+        for d in cases
+        if d.state is DeviationState.IN_PREPARATION and not can_triage(actor, d)
+    ]
+    if others:
+        raise WorkflowError(
+            _(
+                "Ärendena %(numbers)s hör till en annan grupp; deras grupp överlämnar dem.",
+                numbers=", ".join(others),
+            )
+        )
+    matter = _lsvo_matter(cluster.region_id, presentation, kind=MatterKind.CLUSTER, now=now)
+    reason = _("Ingår i klustret ”%(name)s” som överlämnas till LSVO.", name=cluster.name)
+    for deviation in cases:
+        if deviation.state is DeviationState.IN_PREPARATION:
+            hand_over(deviation, reason=reason, actor=actor, now=now)
+    cluster.matter = matter
+    cluster.state = ClusterState.HANDED_OVER
+    cluster.handed_over_at = now
+    db.session.flush()
+    return matter
+
+
+def hand_over_case(
+    deviation: Deviation, presentation: Presentation, *, actor: User, now: datetime
+) -> Matter:
+    """A single case to LSVO with its föredragning on LSVO's next agenda."""
+    presentation = _checked(presentation)
+    hand_over(deviation, reason=_clean(presentation.proposal), actor=actor, now=now)
+    matter = _lsvo_matter(
+        deviation.region_id, presentation, kind=MatterKind.DEVIATION, now=now, deviation=deviation
+    )
+    db.session.flush()
+    return matter
+
+
+def cluster_of_matter(matter: Matter) -> Cluster | None:
+    return db.session.scalar(select(Cluster).where(Cluster.matter_id == matter.id))
+
+
+def apply_lsvo_decision(matter: Matter, decision, *, actor: User, now: datetime) -> None:
+    """LSVO's decision on a cluster matter goes to every linked case (each reporter's feedback,
+    services.deviations.decide) and to the group that handed it over."""
+    cluster = cluster_of_matter(matter)
+    if cluster is None:
+        return
+    outcome = decision.outcome
+    if outcome not in (DecisionOutcome.DECIDED, DecisionOutcome.REFERRED_TO_PARTIES):
+        return
+    if outcome is DecisionOutcome.DECIDED:
+        for deviation in cluster_cases(cluster):
+            if deviation.state is DeviationState.ESCALATED:
+                decide(deviation, decision=decision.text, actor=actor, now=now)
+    cluster.state = ClusterState.DECIDED
+    cluster.decision = decision.text
+    cluster.decided_at = now
+    notify_many(
+        group_managers(cluster.group_id),
+        kind="cluster_decided",
+        subject=_("LSVO har beslutat om klustret %(name)s", name=cluster.name),
+        body=_("%(outcome)s: %(text)s", outcome=outcome.title, text=decision.text),
+        now=now,
+        url=f"/kluster/{cluster.id}",
+        due=f"cluster-{cluster.id}-{local_today(now).isoformat()}",
+    )
+    db.session.flush()
+
+
+def carry_over(matter: Matter, copy: Matter) -> None:
+    """A postponed cluster matter: the cluster follows its copy to the next meeting."""
+    cluster = cluster_of_matter(matter)
+    if cluster is not None:
+        cluster.matter = copy
+        db.session.flush()
+
+
+def clusters_for(user: User) -> list[Cluster]:
+    from ..permissions import active_group_ids, can_administer
+
+    query = select(Cluster).options(joinedload(Cluster.group)).order_by(Cluster.created_at.desc())
+    if not can_administer(user):
+        groups = active_group_ids(user)
+        strategic_regions = [
+            m.group.region_id
+            for m in user.memberships
+            if m.active and m.group.level.value == "strategic"
+        ]
+        query = query.where(Cluster.group_id.in_(groups) | Cluster.region_id.in_(strategic_regions))
+    else:
+        query = query.where(Cluster.region_id == user.organization.region_id)
+    return list(db.session.scalars(query.limit(200)))

@@ -1,0 +1,290 @@
+"""Full-text search and similar deviations, on SQLite FTS5 or PostgreSQL's swedish tsvector.
+
+Both engines get the same input: the user's words, reduced to letters and digits, each matched
+as a prefix (Swedish compounds are not split by either engine: "läkemedel*" finds
+"läkemedelslista", PERFORMANCE.md 1.7). The index is asked first for a capped, ranked list of
+ids, which is then joined with visible_deviations(user): ranking never reads the whole table,
+and nobody sees a case they could not open.
+
+Matches are marked by the engine with two private characters, the text is escaped, and only then
+are the marks turned into <mark>, so a case's text can never inject markup.
+"""
+
+import re
+from dataclasses import dataclass, field
+
+from markupsafe import Markup, escape
+from sqlalchemy import Float, Integer, column, select, text
+from sqlalchemy.orm import joinedload
+
+from ..db import db
+from ..models import ConcernedOrganization, Deviation, RecurrenceKey, Region
+from ..permissions import visible_deviations
+from .recurrence import months_before
+
+WORD = re.compile(r"\w+", re.UNICODE)
+START, STOP = "\u27e6", "\u27e7"
+# How many ranked hits the index hands over: pages go no deeper (limited pagination).
+HIT_CAP = 200
+PER_PAGE = 20
+MAX_TERMS = 8
+
+STOPWORDS = frozenset(
+    """och att det som en ett är på av för med till den har inte om var vi de kan så men
+    från vid eller när sig där också efter ska skulle hade blev inga ingen utan under mot
+    hos dem detta denna dessa alla andra över även samt sin sina sitt han hon honom henne
+    patienten patient""".split()
+)
+
+
+def terms(query: str) -> list[str]:
+    """The words of a query, lower-cased, at most MAX_TERMS, nothing the engines parse."""
+    words = []
+    for word in WORD.findall(query.casefold().replace("_", " ")):
+        if len(word) >= 2 and word not in words:
+            words.append(word)
+    return words[:MAX_TERMS]
+
+
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name
+
+
+def _match_expression(words: list[str], *, any_word: bool) -> str:
+    if _dialect() == "postgresql":
+        return (" | " if any_word else " & ").join(f"{w}:*" for w in words)
+    return (" OR " if any_word else " AND ").join(f'"{w}"*' for w in words)
+
+
+def _hits(words: list[str], *, any_word: bool, cap: int = HIT_CAP):
+    """A subquery (id, score) of the best `cap` matches; lower score is better."""
+    expression = _match_expression(words, any_word=any_word)
+    if _dialect() == "postgresql":
+        statement = text(
+            "SELECT deviation_id AS id, -ts_rank_cd(document, q) AS score "
+            "FROM deviation_search, to_tsquery('pg_catalog.swedish', :q) AS q "
+            "WHERE document @@ q ORDER BY score, deviation_id LIMIT :cap"
+        )
+    else:
+        statement = text(
+            "SELECT rowid AS id, bm25(deviation_search, 10.0, 3.0, 1.0) AS score "
+            "FROM deviation_search WHERE deviation_search MATCH :q "
+            "ORDER BY score, rowid LIMIT :cap"
+        )
+    return (
+        statement.bindparams(q=expression, cap=cap)
+        .columns(column("id", Integer), column("score", Float))
+        .subquery("hits")
+    )
+
+
+def mark(fragment: str | None) -> Markup:
+    """Escape the engine's text, then turn its match marks into <mark> elements."""
+    escaped = str(escape(fragment or ""))
+    return Markup(escaped.replace(START, "<mark>").replace(STOP, "</mark>"))  # noqa: S704
+
+
+def _highlights(ids: list[int], words: list[str]) -> dict[int, dict[str, Markup]]:
+    if not ids:
+        return {}
+    expression = _match_expression(words, any_word=True)
+    if _dialect() == "postgresql":
+        options = f"StartSel={START}, StopSel={STOP}, MaxFragments=2, MaxWords=18, MinWords=6"
+        rows = db.session.execute(
+            text(
+                "SELECT d.id, ts_headline('pg_catalog.swedish', d.title, q, :whole), "
+                "ts_headline('pg_catalog.swedish', concat_ws(' ', d.description, "
+                "d.immediate_action, d.proposal), q, :options), "
+                "ts_headline('pg_catalog.swedish', coalesce((SELECT string_agg(concat_ws(' ', "
+                "a.what_happened, a.cause, a.measures), ' ') FROM answers a "
+                "WHERE a.deviation_id = d.id), ''), q, :options) "
+                "FROM deviations d, to_tsquery('pg_catalog.swedish', :q) AS q "
+                "WHERE d.id = ANY(:ids)"
+            ),
+            {
+                "q": expression,
+                "ids": ids,
+                "options": options,
+                "whole": f"StartSel={START}, StopSel={STOP}, HighlightAll=true",
+            },
+        ).all()
+    else:
+        placeholders = ", ".join(f":id{i}" for i in range(len(ids)))
+        rows = db.session.execute(
+            text(
+                f"SELECT rowid, highlight(deviation_search, 0, :start, :stop), "  # noqa: S608
+                f"snippet(deviation_search, 1, :start, :stop, '…', 18), "
+                f"snippet(deviation_search, 2, :start, :stop, '…', 18) "
+                f"FROM deviation_search WHERE deviation_search MATCH :q "
+                f"AND rowid IN ({placeholders})"
+            ),
+            {"q": expression, "start": START, "stop": STOP}
+            | {f"id{i}": value for i, value in enumerate(ids)},
+        ).all()
+    result = {}
+    for row_id, title, body, answers in rows:
+        answers_marked = answers if answers and START in answers else None
+        result[row_id] = {
+            "title": mark(title),
+            "body": mark(body),
+            "answers": mark(answers_marked) if answers_marked else None,
+        }
+    return result
+
+
+@dataclass
+class SearchHit:
+    deviation: Deviation
+    title: Markup
+    body: Markup
+    answers: Markup | None
+
+
+@dataclass
+class SearchPage:
+    query: str
+    words: list[str]
+    hits: list[SearchHit] = field(default_factory=list)
+    page: int = 0
+    has_next: bool = False
+
+    @property
+    def last_page(self) -> int:
+        return HIT_CAP // PER_PAGE - 1
+
+
+def search(user, query: str, *, page: int = 0, per_page: int = PER_PAGE) -> SearchPage:
+    """Ranked matches among the cases the user may see; at most HIT_CAP deep."""
+    words = terms(query)
+    result = SearchPage(query=query, words=words, page=page)
+    max_page = HIT_CAP // per_page - 1
+    if not words or page < 0 or page > max_page:
+        return result
+    hits = _hits(words, any_word=False)
+    rows = db.session.execute(
+        visible_deviations(user)
+        .join(hits, hits.c.id == Deviation.id)
+        .add_columns(hits.c.score)
+        .options(joinedload(Deviation.category), joinedload(Deviation.group))
+        .order_by(hits.c.score, Deviation.id)
+        .limit(per_page + 1)
+        .offset(page * per_page)
+    ).all()
+    result.has_next = len(rows) > per_page and page < max_page
+    deviations = [row[0] for row in rows[:per_page]]
+    marks = _highlights([d.id for d in deviations], words)
+    for deviation in deviations:
+        marked = marks.get(deviation.id, {})
+        result.hits.append(
+            SearchHit(
+                deviation=deviation,
+                title=marked.get("title") or mark(deviation.title),
+                body=marked.get("body") or mark(""),
+                answers=marked.get("answers"),
+            )
+        )
+    return result
+
+
+# --- Similar deviations ----------------------------------------------------------------------
+
+
+def significant_words(*texts: str | None, limit: int = 12) -> list[str]:
+    """The longest distinct non-stopwords: what a case is about, for an OR query."""
+    words = []
+    for fragment in texts:
+        for word in WORD.findall((fragment or "").casefold()):
+            if (
+                len(word) >= 4
+                and word not in STOPWORDS
+                and not word.isdigit()
+                and word not in words
+            ):
+                words.append(word)
+    return sorted(words, key=len, reverse=True)[:limit]
+
+
+@dataclass
+class Similar:
+    deviation: Deviation
+    score: float
+    same_category: bool
+    same_pair: bool
+    words: list[str]
+
+
+def similar_cases(user, deviation: Deviation, *, limit: int = 5) -> list[Similar]:
+    """Earlier deviations most like this one, each with why: shared words, same category, same
+    pair of organizations. Only cases the user may see; the index and the key table are each
+    read through a capped lookup."""
+    words = significant_words(deviation.title, deviation.description)
+    scores: dict[int, float] = {}
+    if words:
+        hits = _hits(words, any_word=True, cap=100)
+        ranked = db.session.execute(
+            select(hits.c.id).where(hits.c.id != deviation.id).order_by(hits.c.score)
+        ).scalars()
+        for position, case_id in enumerate(ranked):
+            scores[case_id] = 1.0 - position / 100
+    region = db.session.get(Region, deviation.region_id)
+    start = months_before(deviation.occurred_on, region.recurrence_months)
+    own_keys = _keys_of(deviation.id)
+    own_pairs = {k for k in own_keys if k.startswith("o:")}
+    same_key_ids = db.session.scalars(
+        select(RecurrenceKey.deviation_id)
+        .where(
+            RecurrenceKey.region_id == deviation.region_id,
+            RecurrenceKey.key.in_([k for k in own_keys if k.startswith("cp:")]),
+            RecurrenceKey.occurred_on >= start,
+            RecurrenceKey.deviation_id != deviation.id,
+        )
+        .limit(100)
+    ).all()
+    for case_id in same_key_ids:
+        scores.setdefault(case_id, 0.0)
+    if not scores:
+        return []
+    candidates = db.session.scalars(
+        visible_deviations(user)
+        .where(
+            Deviation.id.in_(list(scores)),
+            Deviation.region_id == deviation.region_id,
+            Deviation.submitted_at <= deviation.submitted_at,
+            Deviation.id != deviation.id,
+        )
+        .options(
+            joinedload(Deviation.category),
+            joinedload(Deviation.concerned).joinedload(ConcernedOrganization.organization),
+        )
+    ).unique()
+    results = []
+    keys_by_case = _keys_by_case(list(scores))
+    for candidate in candidates:
+        their = keys_by_case.get(candidate.id, set())
+        same_category = candidate.category_id == deviation.category_id
+        same_pair = bool({k for k in their if k.startswith("o:")} & own_pairs)
+        text_of = f"{candidate.title} {candidate.description}".casefold()
+        shared = [w for w in words if re.search(rf"\b{re.escape(w)}", text_of)]
+        score = scores[candidate.id] + same_category + same_pair
+        results.append(Similar(candidate, score, same_category, same_pair, shared[:5]))
+    results.sort(key=lambda s: (-s.score, -s.deviation.id))
+    return results[:limit]
+
+
+def _keys_of(deviation_id: int) -> list[str]:
+    return list(
+        db.session.scalars(
+            select(RecurrenceKey.key).where(RecurrenceKey.deviation_id == deviation_id)
+        )
+    )
+
+
+def _keys_by_case(ids) -> dict[int, set[str]]:
+    result: dict[int, set[str]] = {}
+    for case_id, key in db.session.execute(
+        select(RecurrenceKey.deviation_id, RecurrenceKey.key).where(
+            RecurrenceKey.deviation_id.in_(list(ids)), RecurrenceKey.key.like("o:%")
+        )
+    ):
+        result.setdefault(case_id, set()).add(key)
+    return result

@@ -1,0 +1,256 @@
+"""Synthetic deviations with planted recurring patterns and noise, to measure detection.
+
+The truth is known: each planted pattern is a set of 3-6 cases with one key (a category between
+one municipality and its region, or one common process) inside a few months. Noise is spread
+evenly over every category, pair and day of several years, so it only recurs by chance — which
+is exactly what precision measures. Rows are written with Core executemany (PERFORMANCE.md 6.1),
+and the full-text triggers index them as they go in.
+
+Only for bench and demo databases: it creates its own regions (keys `synt-1`, ...).
+"""
+
+import random
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import insert, select
+
+from ..db import db
+from ..models import (
+    Category,
+    ConcernedOrganization,
+    Deviation,
+    Group,
+    GroupLevel,
+    Organization,
+    OrganizationKind,
+    Process,
+    RecurrenceKey,
+    Region,
+    TargetGroup,
+    User,
+)
+from .recurrence import deviation_key_values, month_index
+
+WORDS = (
+    "utskrivning inskrivningsmeddelande läkemedelslista hemsjukvård hemtjänst vårdplanering "
+    "SIP samordnad individuell plan hjälpmedel överrapportering informationsöverföring "
+    "kontaktväg telefontid boende korttidsboende rehabilitering demens primärvård "
+    "vårdcentral akutmottagning ambulans nattpatrull delegering signering"
+).split()
+
+
+@dataclass
+class Plan:
+    rows: int = 10_000
+    patterns: int = 500
+    regions: int = 21
+    municipalities: int = 14
+    categories: int = 30
+    processes: int = 8
+    years: int = 5
+    process_noise: float = 0.003
+    seed: int = 42
+    end: date = date(2026, 11, 1)
+
+
+@dataclass
+class Truth:
+    """Planted patterns: key → case ids, per region."""
+
+    patterns: list[tuple[int, str, list[int]]] = field(default_factory=list)
+    rows: int = 0
+
+
+@dataclass
+class _Region:
+    region: Region
+    municipalities: list[int]
+    region_org: int
+    categories: list[int]
+    processes: list[int]
+    groups: list[int]
+    reporters: dict[int, int]
+
+
+def _setup_region(index: int, plan: Plan) -> _Region:
+    key = f"synt-{index}"
+    region = db.session.scalar(select(Region).where(Region.key == key))
+    if region is None:
+        region = Region(key=key, name=f"Syntetisk region {index}")
+        db.session.add(region)
+        db.session.flush()
+    organizations = [
+        Organization(region=region, name=f"Kommun {index}-{m}", kind=OrganizationKind.MUNICIPALITY)
+        for m in range(plan.municipalities)
+    ]
+    region_org = Organization(region=region, name=f"Region {index}", kind=OrganizationKind.REGION)
+    db.session.add_all([*organizations, region_org])
+    categories = [
+        Category(region=region, name=f"Kategori {c}", position=c) for c in range(plan.categories)
+    ]
+    processes = [Process(region_id=region.id, name=f"Process {p}") for p in range(plan.processes)]
+    lsvo = Group(region=region, name=f"LSVO {index}", level=GroupLevel.STRATEGIC)
+    groups = [
+        Group(
+            region=region,
+            name=f"Samverkansgrupp {t.value} {index}",
+            level=GroupLevel.TACTICAL,
+            target_group=t,
+            escalation_parent=lsvo,
+        )
+        for t in TargetGroup
+    ]
+    db.session.add_all([*categories, *processes, lsvo, *groups])
+    db.session.flush()
+    reporters = {}
+    for organization in [*organizations, region_org]:
+        user = User(
+            name=f"Rapportör {organization.name}",
+            email=f"rapportor.{index}.{organization.id}@synt.example",
+            organization=organization,
+        )
+        db.session.add(user)
+        db.session.flush()
+        reporters[organization.id] = user.id
+    return _Region(
+        region=region,
+        municipalities=[o.id for o in organizations],
+        region_org=region_org.id,
+        categories=[c.id for c in categories],
+        processes=[p.id for p in processes],
+        groups=[g.id for g in groups],
+        reporters=reporters,
+    )
+
+
+def _case(rng, setup: _Region, day: date, category: int, municipality: int, process):
+    """One deviation row, reported by either side about the other."""
+    if rng.random() < 0.5:
+        reporter_org, concerned = municipality, setup.region_org
+    else:
+        reporter_org, concerned = setup.region_org, municipality
+    words = rng.sample(WORDS, 6)
+    group_index = rng.randrange(len(setup.groups))
+    return {
+        "row": {
+            "region_id": setup.region.id,
+            "year": day.year,
+            "state": "submitted",
+            "submission_token": uuid.UUID(int=rng.getrandbits(128)).hex,
+            "reporter_id": setup.reporters[reporter_org],
+            "reporter_organization_id": reporter_org,
+            "occurred_on": day,
+            "discovered_on": day,
+            "target_group": list(TargetGroup)[group_index].value,
+            "group_id": setup.groups[group_index],
+            "category_id": category,
+            "process_id": process,
+            "title": " ".join(words[:3]).capitalize(),
+            "description": " ".join(words) + ".",
+            "probability": 2,
+            "consequence": 2,
+            "risk_score": 4,
+            "wants_feedback": True,
+            "possible_serious": False,
+            "submitted_at": datetime.combine(day, datetime.min.time(), tzinfo=UTC),
+            "updated_at": datetime.combine(day, datetime.min.time(), tzinfo=UTC),
+            "version": 1,
+        },
+        "concerned": concerned,
+    }
+
+
+def generate(plan: Plan, *, batch: int = 5000) -> Truth:
+    """Write plan.rows deviations (planted patterns included) and their detection keys."""
+    rng = random.Random(plan.seed)  # noqa: S311 - synthetic data, not security
+    setups = [_setup_region(i + 1, plan) for i in range(plan.regions)]
+    start = plan.end - timedelta(days=365 * plan.years)
+    span = (plan.end - start).days
+    truth = Truth()
+    cases: list[tuple[dict, int | None]] = []  # (case, pattern index)
+    used_keys = set()
+    for pattern_index in range(plan.patterns):
+        setup = rng.choice(setups)
+        size = rng.randint(3, 6)
+        first = start + timedelta(days=rng.randrange(span - 180))
+        free_processes = [p for p in setup.processes if (setup.region.id, p) not in used_keys]
+        by_process = bool(free_processes) and rng.random() < 0.2
+        while True:
+            category = rng.choice(setup.categories)
+            municipality = rng.choice(setup.municipalities)
+            process = rng.choice(free_processes) if by_process else None
+            key = (setup.region.id, process) if by_process else (category, municipality)
+            if key not in used_keys:
+                used_keys.add(key)
+                break
+        for _ in range(size):
+            day = first + timedelta(days=rng.randrange(150))
+            if by_process:
+                category = rng.choice(setup.categories)
+                municipality = rng.choice(setup.municipalities)
+            case = _case(rng, setup, day, category, municipality, process)
+            cases.append((case, pattern_index))
+        pair = f"{min(municipality, setup.region_org)}:{max(municipality, setup.region_org)}"
+        truth_key = f"pr:{process}" if by_process else f"cp:{category}:{pair}"
+        truth.patterns.append((setup.region.id, truth_key, []))
+    for _ in range(max(plan.rows - len(cases), 0)):
+        setup = rng.choice(setups)
+        day = start + timedelta(days=rng.randrange(span))
+        process = rng.choice(setup.processes) if rng.random() < plan.process_noise else None
+        cases.append(
+            (
+                _case(
+                    rng,
+                    setup,
+                    day,
+                    rng.choice(setup.categories),
+                    rng.choice(setup.municipalities),
+                    process,
+                ),
+                None,
+            )
+        )
+    rng.shuffle(cases)
+    cases.sort(key=lambda item: item[0]["row"]["occurred_on"])
+    sequence: dict[tuple[int, int], int] = {}
+    for offset in range(0, len(cases), batch):
+        chunk = cases[offset : offset + batch]
+        rows = []
+        for case, _pattern in chunk:
+            row = case["row"]
+            number_key = (row["region_id"], row["year"])
+            sequence[number_key] = sequence.get(number_key, 0) + 1
+            row["sequence"] = sequence[number_key]
+            row["number"] = f"SY-{row['year']}-{sequence[number_key]:06d}"
+            rows.append(row)
+        ids = db.session.scalars(
+            insert(Deviation).returning(Deviation.id, sort_by_parameter_order=True), rows
+        ).all()
+        concerned_rows, key_rows = [], []
+        for case_id, (case, pattern) in zip(ids, chunk, strict=True):
+            row = case["row"]
+            concerned_rows.append(
+                {"deviation_id": case_id, "organization_id": case["concerned"], "status": "pending"}
+            )
+            for key in deviation_key_values(
+                row["category_id"],
+                row["process_id"],
+                [row["reporter_organization_id"], case["concerned"]],
+            ):
+                key_rows.append(
+                    {
+                        "deviation_id": case_id,
+                        "region_id": row["region_id"],
+                        "key": key,
+                        "occurred_on": row["occurred_on"],
+                        "month": month_index(row["occurred_on"]),
+                    }
+                )
+            if pattern is not None:
+                truth.patterns[pattern][2].append(case_id)
+        db.session.execute(insert(ConcernedOrganization), concerned_rows)
+        db.session.execute(insert(RecurrenceKey), key_rows)
+    truth.rows = len(cases)
+    return truth

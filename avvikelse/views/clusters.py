@@ -1,0 +1,254 @@
+"""Clusters: the list, one cluster's page, cases in and out with a reason, and the hand-over
+to LSVO with the prefilled föredragning (DESIGN §5)."""
+
+import re
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..extensions import db
+from ..forms.recurrence import AddCaseForm, ClusterForm, PresentationForm, RemoveCaseForm
+from ..models import (
+    Cluster,
+    ClusterState,
+    Deviation,
+    DeviationEvent,
+    DeviationState,
+    EventKind,
+    Group,
+)
+from ..permissions import (
+    active_group_ids,
+    can_manage_cluster,
+    can_view_cluster,
+    can_view_recurrence,
+    manages_group,
+    visible_deviations,
+)
+from ..services import WorkflowError, clusters
+from ..services.meetings import meeting_date
+from . import utcnow
+
+bp = Blueprint("clusters", __name__, url_prefix="/kluster")
+
+NUMBER = re.compile(r"AV-\d{4}-\d{4,}", re.IGNORECASE)
+
+
+def _cluster_or_404(cluster_id: int) -> Cluster:
+    cluster = db.session.get(Cluster, cluster_id)
+    if cluster is None or not can_view_cluster(current_user, cluster):
+        abort(404)
+    return cluster
+
+
+def _visible_by_numbers(numbers: list[str], region_id: int) -> tuple[list[Deviation], list[str]]:
+    """Cases named by number, only those the user could open (a number must not confirm that
+    a case the user may not see exists)."""
+    wanted = [n.upper() for n in numbers]
+    found = list(
+        db.session.scalars(
+            visible_deviations(current_user).where(
+                Deviation.region_id == region_id, Deviation.number.in_(wanted)
+            )
+        )
+    )
+    missing = sorted(set(wanted) - {d.number for d in found})
+    return found, missing
+
+
+def _managed_groups() -> list[Group]:
+    ids = active_group_ids(current_user)
+    return [
+        g
+        for g in db.session.scalars(select(Group).where(Group.id.in_(ids)).order_by(Group.name))
+        if manages_group(current_user, g.id)
+    ]
+
+
+@bp.get("/", endpoint="index")
+def index():
+    if not can_view_recurrence(current_user):
+        abort(404)
+    return render_template(
+        "clusters/index.html",
+        clusters=clusters.clusters_for(current_user),
+        groups=_managed_groups(),
+        form=ClusterForm(formdata=None),
+    )
+
+
+@bp.post("/nytt", endpoint="new")
+def new():
+    form = ClusterForm()
+    group = db.session.get(Group, request.form.get("group_id", type=int) or 0)
+    if group is None or not manages_group(current_user, group.id):
+        abort(404)
+    try:
+        if not form.validate_on_submit():
+            raise WorkflowError(" ".join(e for errors in form.errors.values() for e in errors))
+        cases, missing = _visible_by_numbers(NUMBER.findall(form.numbers.data), group.region_id)
+        if missing:
+            raise WorkflowError(
+                _("Hittar inga ärenden som du kan se: %(numbers)s", numbers=", ".join(missing))
+            )
+        cluster = clusters.create_cluster(
+            group,
+            name=form.name.data,
+            description=form.description.data,
+            deviations=cases,
+            reason=form.reason.data,
+            actor=current_user,
+            now=utcnow(),
+        )
+        db.session.commit()
+    except WorkflowError as error:
+        db.session.rollback()
+        form.form_errors.append(str(error))
+        return (
+            render_template(
+                "clusters/index.html",
+                clusters=clusters.clusters_for(current_user),
+                groups=_managed_groups(),
+                form=form,
+            ),
+            422,
+        )
+    flash(_("Klustret ”%(name)s” är skapat.", name=cluster.name), "success")
+    return redirect(url_for(".detail", cluster_id=cluster.id))
+
+
+def _render_detail(cluster: Cluster, *, add_form=None, presentation_form=None, status=200):
+    cases = clusters.cluster_cases(cluster)
+    visible_ids = set(
+        db.session.scalars(
+            visible_deviations(current_user)
+            .where(Deviation.id.in_([d.id for d in cases]))
+            .with_only_columns(Deviation.id)
+        )
+    )
+    shown = [d for d in cases if d.id in visible_ids]
+    events = list(
+        db.session.scalars(
+            select(DeviationEvent)
+            .where(
+                DeviationEvent.deviation_id.in_(list(visible_ids)),
+                DeviationEvent.kind.in_([EventKind.SUBMITTED, EventKind.TRANSITION]),
+            )
+            .order_by(DeviationEvent.created_at, DeviationEvent.id)
+        )
+    )
+    if presentation_form is None and cluster.state is ClusterState.OPEN:
+        presentation_form = PresentationForm(
+            formdata=None, obj=clusters.cluster_presentation(cluster)
+        )
+    return (
+        render_template(
+            "clusters/detail.html",
+            cluster=cluster,
+            cases=shown,
+            hidden=len(cases) - len(shown),
+            summary=clusters.summarize(shown),
+            questions=clusters.four_questions(cluster, shown),
+            events=events,
+            numbers={d.id: d.number for d in shown},
+            can_manage=can_manage_cluster(current_user, cluster),
+            add_form=add_form or AddCaseForm(formdata=None),
+            remove_form=RemoveCaseForm(formdata=None),
+            presentation_form=presentation_form,
+            meeting_date=meeting_date,
+            state_titles={state.value: state.title for state in DeviationState},
+        ),
+        status,
+    )
+
+
+@bp.get("/<int:cluster_id>", endpoint="detail")
+def detail(cluster_id: int):
+    return _render_detail(_cluster_or_404(cluster_id))
+
+
+def _manageable(cluster_id: int) -> Cluster:
+    cluster = _cluster_or_404(cluster_id)
+    if not can_manage_cluster(current_user, cluster):
+        abort(403)
+    return cluster
+
+
+@bp.post("/<int:cluster_id>/arenden", endpoint="add_case")
+def add_case(cluster_id: int):
+    cluster = _manageable(cluster_id)
+    form = AddCaseForm()
+    try:
+        if not form.validate_on_submit():
+            raise WorkflowError(_("Ange ärendenummer och motivering."))
+        found, missing = _visible_by_numbers([form.number.data.strip()], cluster.region_id)
+        if missing:
+            raise WorkflowError(
+                _("Det finns inget ärende %(number)s som du kan se.", number=missing[0])
+            )
+        clusters.add_case(
+            cluster, found[0], reason=form.reason.data, actor=current_user, now=utcnow()
+        )
+        db.session.commit()
+    except WorkflowError as error:
+        db.session.rollback()
+        form.form_errors.append(str(error))
+        return _render_detail(_cluster_or_404(cluster_id), add_form=form, status=422)
+    flash(_("Ärendet är tillagt i klustret."), "success")
+    return redirect(url_for(".detail", cluster_id=cluster_id))
+
+
+@bp.post("/<int:cluster_id>/arenden/<int:case_id>/ta-bort", endpoint="remove_case")
+def remove_case(cluster_id: int, case_id: int):
+    cluster = _manageable(cluster_id)
+    form = RemoveCaseForm()
+    try:
+        if not form.validate_on_submit():
+            raise WorkflowError(_("Skriv varför ärendet tas bort ur klustret."))
+        clusters.remove_case(
+            cluster, case_id, reason=form.reason.data, actor=current_user, now=utcnow()
+        )
+        db.session.commit()
+    except WorkflowError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        flash(_("Ärendet är borttaget ur klustret."), "success")
+    return redirect(url_for(".detail", cluster_id=cluster_id))
+
+
+@bp.post("/<int:cluster_id>/overlamna", endpoint="hand_over")
+def hand_over(cluster_id: int):
+    cluster = _manageable(cluster_id)
+    form = PresentationForm()
+    try:
+        if not form.validate_on_submit():
+            raise WorkflowError(_("Föredragningen behöver rubrik och förslag till beslut."))
+        matter = clusters.hand_over_cluster(
+            cluster,
+            clusters.Presentation(
+                form.title.data, form.background.data, form.done_so_far.data, form.proposal.data
+            ),
+            actor=current_user,
+            now=utcnow(),
+        )
+        db.session.commit()
+    except WorkflowError as error:
+        db.session.rollback()
+        form.form_errors.append(str(error))
+        return _render_detail(_cluster_or_404(cluster_id), presentation_form=form, status=422)
+    if matter.meeting is None:
+        flash(
+            _("Klustret är överlämnat. LSVO har inget öppet möte; det väntar på nästa."), "success"
+        )
+    else:
+        flash(
+            _(
+                "Klustret är överlämnat till LSVO och uppsatt på mötet %(date)s.",
+                date=meeting_date(matter.meeting).isoformat(),
+            ),
+            "success",
+        )
+    return redirect(url_for(".detail", cluster_id=cluster_id))

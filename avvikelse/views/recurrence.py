@@ -1,0 +1,267 @@
+"""Recurring deviations (DESIGN §5): the suggestions to judge, the trend charts, the region's
+thresholds, the reporter's hint, and a single case's hand-over with its föredragning."""
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..extensions import db
+from ..forms.recurrence import (
+    ConfirmSuggestionForm,
+    DismissSuggestionForm,
+    MarkGeneralForm,
+    PresentationForm,
+    ThresholdsForm,
+)
+from ..models import Deviation, Region, Suggestion
+from ..permissions import (
+    can_decide_suggestion,
+    can_hand_over_with_presentation,
+    can_triage,
+    can_view_recurrence,
+    get_deviation_or_404,
+    require,
+    require_admin,
+    visible_deviations,
+)
+from ..services import WorkflowError, clusters, recurrence, trends
+from ..services.meetings import meeting_date
+from . import utcnow
+
+bp = Blueprint("recurrence", __name__, url_prefix="/aterkommande")
+
+
+def _require_viewer() -> None:
+    if not can_view_recurrence(current_user):
+        abort(404)
+
+
+def _suggestion_or_404(suggestion_id: int) -> Suggestion:
+    suggestion = db.session.get(Suggestion, suggestion_id)
+    if suggestion is None or not can_decide_suggestion(current_user, suggestion):
+        abort(404)
+    return suggestion
+
+
+def _visible_cases(suggestions) -> dict[int, list[Deviation]]:
+    """Per suggestion, the cases this user may open; the rest are only counted."""
+    ids = {i for s in suggestions for i in s.deviation_ids}
+    if not ids:
+        return {}
+    visible = {
+        d.id: d
+        for d in db.session.scalars(
+            visible_deviations(current_user).where(Deviation.id.in_(ids)).order_by(Deviation.id)
+        )
+    }
+    return {
+        s.id: [visible[i] for i in sorted(s.deviation_ids) if i in visible] for s in suggestions
+    }
+
+
+@bp.get("/", endpoint="index")
+def index():
+    _require_viewer()
+    suggestions = recurrence.open_suggestions_for(current_user)
+    return render_template(
+        "recurrence/index.html",
+        suggestions=suggestions,
+        visible=_visible_cases(suggestions),
+        groups=recurrence.suggestion_groups(suggestions),
+        describe=recurrence.describe,
+        confirm_form=ConfirmSuggestionForm(formdata=None),
+        dismiss_form=DismissSuggestionForm(formdata=None),
+    )
+
+
+@bp.post("/forslag/<int:suggestion_id>/bekrafta", endpoint="confirm")
+def confirm(suggestion_id: int):
+    suggestion = _suggestion_or_404(suggestion_id)
+    form = ConfirmSuggestionForm()
+    if not form.validate_on_submit():
+        flash(_("Namnet är för långt."), "error")
+        return redirect(url_for(".index"))
+    try:
+        cluster = clusters.confirm_suggestion(
+            suggestion, name=form.name.data, actor=current_user, now=utcnow()
+        )
+        db.session.commit()
+    except WorkflowError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for(".index"))
+    flash(_("Förslaget är bekräftat som klustret ”%(name)s”.", name=cluster.name), "success")
+    return redirect(url_for("clusters.detail", cluster_id=cluster.id))
+
+
+@bp.post("/forslag/<int:suggestion_id>/avfarda", endpoint="dismiss")
+def dismiss(suggestion_id: int):
+    suggestion = _suggestion_or_404(suggestion_id)
+    form = DismissSuggestionForm()
+    try:
+        if not form.validate_on_submit():
+            raise WorkflowError(_("Skriv varför förslaget avfärdas."))
+        recurrence.dismiss_suggestion(
+            suggestion, note=form.note.data, actor=current_user, now=utcnow()
+        )
+        db.session.commit()
+    except WorkflowError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for(".index"))
+    flash(_("Förslaget är avfärdat. Det kommer inte tillbaka för samma ärenden."), "success")
+    return redirect(url_for(".index"))
+
+
+@bp.get("/trender", endpoint="trends")
+def trend_charts():
+    _require_viewer()
+    kind = "o" if request.args.get("per") == "par" else "c"
+    region = current_user.organization.region
+    charts = trends.region_charts(region, now=utcnow(), kind=kind)
+    return render_template("recurrence/trends.html", charts=charts, kind=kind)
+
+
+@bp.route("/installningar", methods=["GET", "POST"], endpoint="settings")
+def settings():
+    require_admin()
+    region = db.session.get(Region, current_user.organization.region_id)
+    form = ThresholdsForm(obj=region)
+    if form.validate_on_submit():
+        try:
+            recurrence.update_thresholds(
+                region,
+                min_count=form.recurrence_min_count.data,
+                months=form.recurrence_months.data,
+                min_municipalities=form.general_min_municipalities.data,
+                actor=current_user,
+            )
+            db.session.commit()
+        except WorkflowError as error:
+            db.session.rollback()
+            form.form_errors.append(str(error))
+        else:
+            flash(_("Gränserna är sparade."), "success")
+            return redirect(url_for(".settings"))
+    return render_template("recurrence/settings.html", form=form, region=region)
+
+
+@bp.get("/liknande", endpoint="hint")
+def hint():
+    """The report form's hint while the reporter types: counts and names of the region's
+    own categories and organizations, never anything another case says."""
+    hint = recurrence.reporter_hint(
+        current_user,
+        category_id=request.args.get("category_id", type=int),
+        organization_ids=request.args.getlist("concerned_organization_ids", type=int),
+        now=utcnow(),
+    )
+    if request.args.get("format") == "html":
+        return render_template("recurrence/_hint.html", hint=hint)
+    return jsonify(hint.as_dict() if hint else {"count": 0, "message": ""})
+
+
+@bp.post("/arende/<int:deviation_id>/generell", endpoint="mark_general")
+def mark_general(deviation_id: int):
+    now = utcnow()
+    deviation = get_deviation_or_404(deviation_id, current_user, now=now, action="mark_general")
+    require(can_triage(current_user, deviation))
+    form = MarkGeneralForm()
+    try:
+        if not form.validate_on_submit():
+            raise WorkflowError(_("Skriv varför avvikelsen är generell."))
+        recurrence.mark_general(deviation, note=form.note.data, actor=current_user, now=now)
+        db.session.commit()
+    except WorkflowError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        flash(_("Ärendet är markerat som generellt och finns bland förslagen."), "success")
+    return redirect(url_for("deviations.detail", deviation_id=deviation_id) + "#liknande")
+
+
+@bp.route("/arende/<int:deviation_id>/overlamna", methods=["GET", "POST"], endpoint="hand_over")
+def hand_over_case(deviation_id: int):
+    """A single case to LSVO with a prefilled föredragning."""
+    now = utcnow()
+    deviation = get_deviation_or_404(deviation_id, current_user, now=now, action="hand_over")
+    allowed = can_hand_over_with_presentation(current_user, deviation)
+    if request.method == "GET":
+        # Like every case page, readable by whoever sees the case; only managers get the form.
+        form = (
+            PresentationForm(formdata=None, obj=clusters.case_presentation(deviation))
+            if allowed
+            else None
+        )
+        db.session.commit()  # the logged read
+        return render_template("recurrence/hand_over.html", form=form, deviation=deviation)
+    require(allowed)
+    form = PresentationForm()
+    if form.validate_on_submit():
+        try:
+            matter = clusters.hand_over_case(
+                deviation,
+                clusters.Presentation(
+                    form.title.data,
+                    form.background.data,
+                    form.done_so_far.data,
+                    form.proposal.data,
+                ),
+                actor=current_user,
+                now=now,
+            )
+            db.session.commit()
+        except WorkflowError as error:
+            db.session.rollback()
+            form.form_errors.append(str(error))
+        else:
+            flash(_agenda_message(matter), "success")
+            return redirect(url_for("deviations.detail", deviation_id=deviation_id))
+    deviation = get_deviation_or_404(deviation_id, current_user, now=now, action="hand_over")
+    db.session.commit()
+    return render_template("recurrence/hand_over.html", form=form, deviation=deviation), 422
+
+
+def _agenda_message(matter) -> str:
+    if matter.meeting is None:
+        return _("Överlämnat. LSVO har inget öppet möte ännu; ärendet väntar på nästa planerade.")
+    return _(
+        "Överlämnat till LSVO och uppsatt på mötet %(date)s.",
+        date=meeting_date(matter.meeting).isoformat(),
+    )
+
+
+@bp.app_template_global()
+def similar_panel_cases(deviation):
+    """For the case page's partial: the similar earlier cases this user may see."""
+    from ..services.search import similar_cases
+
+    return similar_cases(current_user, deviation)
+
+
+@bp.app_template_global()
+def open_suggestions_of(deviation) -> list[Suggestion]:
+    from ..models import SuggestionCase, SuggestionState
+
+    return list(
+        db.session.scalars(
+            select(Suggestion)
+            .join(SuggestionCase, SuggestionCase.suggestion_id == Suggestion.id)
+            .where(
+                SuggestionCase.deviation_id == deviation.id,
+                Suggestion.state == SuggestionState.OPEN,
+            )
+        )
+    )
+
+
+@bp.app_context_processor
+def recurrence_globals():
+    """What the nav, the case page's partial and the suggestion list ask the policies."""
+    return {
+        "can_view_recurrence": can_view_recurrence,
+        "can_hand_over_with_presentation": can_hand_over_with_presentation,
+        "describe_suggestion": recurrence.describe,
+        "mark_general_form": lambda: MarkGeneralForm(formdata=None),
+    }

@@ -1,0 +1,1 @@
+"""Benchmarks outside the pytest run (PERFORMANCE.md 6.1)."""

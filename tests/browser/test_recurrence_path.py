@@ -1,0 +1,191 @@
+"""Issue 5, "Done when", in a real browser against `avvikelse serve --demo` (Blekinge):
+
+Five reports from Ronneby kommun about failed discharge information from Region Blekinge; the
+form's hint counts the earlier ones without showing them. The group triages them and the region
+answers; a recurring suggestion waits for the group; the chair confirms it as a cluster and hands
+it over with the prefilled föredragning; the matter is on LSVO's next open agenda. Time then
+passes to that meeting's day (the test moves the meeting's start in the demo database, since the
+server reads the real clock); LSVO records attendance with quorum and decides; the reporter sees
+the decision on every report in Mina rapporter.
+"""
+
+import re
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from ..live_server import live_server
+from .test_meeting_path import Steps
+from .test_smoke import CHROMIUM, CHROMIUM_ARGS, avvikelse_command, sync_api
+
+pytestmark = pytest.mark.browser
+expect = sync_api.expect
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+REPORTER = "ida.ekberg@ronneby.example"
+REGION_COORDINATOR = "ebba.granlund@regionblekinge.example"
+SECRETARY = "david.nyman@regionblekinge.example"
+CHAIR = "anna-karin.bjork@regionblekinge.example"
+LSVO_SECRETARY = "jonas.berglund@regionblekinge.example"
+LSVO = "LSVO – Ledningssamverkan vård och omsorg"
+CATEGORY = "Utskrivning från slutenvård, allmänt"
+DECISION = "LSVO ger Samverkansgrupp Äldre i uppdrag att ta fram en gemensam utskrivningsrutin."
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("recurrence-path")
+    database = folder / "demo.sqlite"
+    with live_server(
+        [avvikelse_command(), "serve", "--demo"],
+        env={"DATABASE_URL": f"sqlite:///{database}"},
+        cwd=folder,
+        log_path=folder / "serve.log",
+    ) as running:
+        yield running, database
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        yield launched
+        launched.close()
+
+
+def _fast_forward(database, meeting_id: int, starts_at: datetime) -> None:
+    """The meeting's day has come: move its start to `starts_at` (stored as naive UTC)."""
+    with sqlite3.connect(database) as connection:
+        (stored,) = connection.execute(
+            "SELECT starts_at FROM meetings WHERE id = ?", (meeting_id,)
+        ).fetchone()
+        value = starts_at.astimezone(UTC).replace(tzinfo=None)
+        text = value.isoformat(sep=" ") if " " in stored else value.isoformat()
+        if "." in stored and "." not in text:
+            text += ".000000"
+        connection.execute("UPDATE meetings SET starts_at = ? WHERE id = ?", (text, meeting_id))
+
+
+def test_recurring_reports_to_lsvo_decision(browser, demo, tmp_path):
+    server, database = demo
+    steps = Steps(browser, server, tmp_path)
+    now = datetime.now(STOCKHOLM)
+    if (now + timedelta(minutes=20)).date() != now.date():
+        pytest.skip("too close to midnight in Stockholm for a meeting later today")
+    today = now.date()
+
+    # 1. Five reports; from the second on, the form tells how many came before.
+    context, page = steps.login(REPORTER)
+    cases = []
+    for index in range(5):
+        page.goto(f"{server.url}/rapportera")
+        page.fill("input[name=title]", f"Utskrivning utan information till hemsjukvården {index}")
+        page.fill(
+            "textarea[name=description]",
+            "Patienten skrevs ut från sjukhuset utan att hemsjukvården fick "
+            "inskrivningsmeddelande eller information om läkemedel.",
+        )
+        page.get_by_label("Region Blekinge", exact=True).check()
+        page.get_by_label("Äldre", exact=True).check()
+        page.select_option("select[name=category_id]", label=CATEGORY)
+        hint = page.locator(".similar-hint")
+        if index >= 2:
+            expect(hint).to_contain_text(
+                f"{index} liknande avvikelser om Utskrivning från slutenvård mellan "
+                "Ronneby kommun och Region Blekinge"
+            )
+            assert "Utskrivning utan information" not in hint.inner_text()
+            if index == 4:
+                steps.shot(page, "report-hint")
+        page.check("input[name=probability][value='3']", force=True)
+        page.check("input[name=consequence][value='3']", force=True)
+        page.click("button:has-text('Skicka rapporten')")
+        page.wait_for_url(re.compile(r"/rapportera/kvitto/\d+"))
+        number = re.search(r"AV-\d{4}-\d{4}", page.content()).group(0)
+        url = page.locator("a[href^='/avvikelser/']").first.get_attribute("href")
+        cases.append((number, url))
+    context.close()
+
+    # 2. The group triages and requests answers; the region answers each one.
+    context, page = steps.login(SECRETARY)
+    for _number, url in cases:
+        page.goto(server.url + url)
+        page.click("button:has-text('Bekräfta gruppen')")
+        page.fill("input[name='request_answers-due_on']", (today + timedelta(days=14)).isoformat())
+        page.click("button:has-text('Begär svar')")
+        expect(page.locator("body")).to_contain_text("Inväntar svar")
+    page.goto(server.url + cases[-1][1])
+    expect(page.locator("#liknande")).to_contain_text("samma organisationspar")
+    steps.shot(page, "case-similar")
+    context.close()
+    context, page = steps.login(REGION_COORDINATOR)
+    for _number, url in cases:
+        page.goto(server.url + url)
+        page.locator("textarea[name$='-what_happened']").first.fill(
+            "Inskrivningsmeddelandet skickades inte från avdelningen."
+        )
+        page.locator("button:has-text('Skicka svaret')").first.click()
+        expect(page.locator(".flash").first).to_be_visible()
+    context.close()
+
+    # 3. The chair finds the suggestion, confirms it as a cluster and hands it over.
+    context, page = steps.login(CHAIR)
+    page.goto(f"{server.url}/aterkommande/")
+    suggestion = page.locator("li.suggestion", has_text="Ronneby kommun").filter(
+        has_text="Utskrivning från slutenvård"
+    )
+    expect(suggestion).to_contain_text("Återkommande avvikelse")
+    steps.shot(page, "suggestions")
+    suggestion.locator("input[name=name]").fill("Utskrivning utan information, Ronneby")
+    suggestion.locator("button:has-text('Bekräfta som kluster')").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Utskrivning utan information")
+    for number, _url in cases:
+        expect(page.locator("main")).to_contain_text(number)
+    background = page.locator("textarea[name=background]").input_value()
+    assert all(number in background for number, _url in cases)
+    assert "Region Blekinge" in background
+    assert "Hur fungerar processen" in page.locator("textarea[name=done_so_far]").input_value()
+    steps.shot(page, "cluster")
+    page.click("button:has-text('Överlämna klustret till LSVO')")
+    expect(page.locator(".flash").first).to_contain_text("uppsatt på mötet")
+    day = re.search(r"\d{4}-\d{2}-\d{2}", page.locator(".flash").first.inner_text()).group(0)
+    context.close()
+
+    # 4. The matter is on LSVO's next open agenda with the prefilled föredragning.
+    context, page = steps.login(LSVO_SECRETARY)
+    steps.group_page(page, LSVO)
+    page.locator("table.meeting-table a", has_text=day).first.click()
+    lsvo_url = re.search(r"/moten/\d+", page.url).group(0)
+    item = steps.matter(page, "Kluster: Utskrivning utan information")
+    expect(item).to_contain_text("Kluster av avvikelser")
+    expect(page.locator("main")).to_contain_text(cases[0][0])
+    steps.shot(page, "lsvo-agenda")
+    context.close()
+
+    # 5. The meeting day comes; LSVO is quorate and decides.
+    meeting_id = int(lsvo_url.rsplit("/", 1)[1])
+    _fast_forward(database, meeting_id, datetime.now(UTC) + timedelta(minutes=10))
+    context, page = steps.login(LSVO_SECRETARY)
+    page.goto(server.url + lsvo_url)
+    steps.record_attendance(page, absent=[])
+    expect(page.locator(".quorum-summary")).to_contain_text("Gruppen är beslutsför")
+    steps.decide(
+        page, steps.matter(page, "Kluster: Utskrivning utan information"), "decided", DECISION
+    )
+    expect(page.locator(".flash").first).to_contain_text("Beslutat")
+    steps.shot(page, "lsvo-decided")
+    context.close()
+
+    # 6. Every reporter's feedback shows LSVO's decision.
+    context, page = steps.login(REPORTER)
+    page.goto(f"{server.url}/mina-rapporter")
+    for number, _url in cases:
+        report = page.locator("li.report-item", has_text=number)
+        expect(report).to_contain_text(DECISION)
+    steps.shot(page, "mina-rapporter")
+    context.close()
+    print(f"screenshots in {tmp_path}")

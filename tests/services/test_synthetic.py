@@ -1,0 +1,34 @@
+"""The synthetic generator plants patterns that detection finds (issue 5, point 7)."""
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from avvikelse.extensions import db
+from avvikelse.models import Suggestion
+from avvikelse.services.recurrence import sweep_recurrence
+from avvikelse.services.synthetic import Plan, generate
+
+
+def test_detection_finds_planted_patterns(app):
+    with app.app_context():
+        truth = generate(Plan(rows=1500, patterns=75, regions=10))
+        sweep_recurrence(now=datetime(2026, 11, 1, tzinfo=UTC), full=True)
+        suggestions = db.session.scalars(
+            select(Suggestion).options(selectinload(Suggestion.cases))
+        ).all()
+        planted = {(region, key): set(ids) for region, key, ids in truth.patterns}
+        assert truth.rows == 1500
+        correct = [
+            s
+            for s in suggestions
+            if len(planted.get((s.region_id, s.key), set()) & s.deviation_ids) >= 3
+        ]
+        found = [
+            k
+            for k, ids in planted.items()
+            if any(s.key == k[1] and len(ids & s.deviation_ids) >= 3 for s in suggestions)
+        ]
+        assert len(found) / len(planted) >= 0.9
+        assert len(correct) / len(suggestions) >= 0.8

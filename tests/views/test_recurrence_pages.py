@@ -1,0 +1,109 @@
+"""Issue 5 pages: the reporter's hint reveals no other case's text; pages render for managers."""
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from avvikelse.extensions import db
+from avvikelse.services.deviations import submit_deviation
+
+from .. import factories
+
+SECRET_TITLE = "Hemlig rubrik om Sven på avdelning 7"
+SECRET_TEXT = "Unik fritext som bara rapportören och gruppen får läsa, zebra-kod 4711."
+
+
+@pytest.fixture
+def world(app):
+    with app.app_context():
+        data = factories.case_world()
+        other_reporter = factories.create_user(data["kommun"], "annan@test.example")
+        now = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+        for day in (1, 2, 3):
+            submit_deviation(
+                factories.report(
+                    [data["regionorg"]],
+                    data["category"],
+                    title=SECRET_TITLE,
+                    description=SECRET_TEXT,
+                    occurred_on=date(2026, 11, day),
+                    discovered_on=date(2026, 11, day),
+                ),
+                actor=other_reporter,
+                now=now,
+            )
+        db.session.commit()
+        yield {name: getattr(obj, "id", obj) for name, obj in data.items()}
+
+
+def test_hint_gives_counts_and_names_never_another_cases_text(client, auth, world):
+    auth.login("staff@test.example")
+    for fmt in ("json", "html"):
+        response = client.get(
+            "/aterkommande/liknande",
+            query_string={
+                "category_id": world["category"],
+                "concerned_organization_ids": [world["regionorg"]],
+                "format": fmt,
+                "title": SECRET_TITLE,
+            },
+        )
+        assert response.status_code == 200
+        body = str(response.get_json()) if fmt == "json" else response.get_data(as_text=True)
+        assert "Informationsöverföring" in body
+        assert "Region Test" in body
+        for secret in (
+            SECRET_TITLE,
+            "Sven",
+            SECRET_TEXT,
+            "zebra",
+            "4711",
+            "AV-2026",
+            "Utskrivning utan",
+        ):
+            assert secret not in body
+    data = client.get(
+        "/aterkommande/liknande",
+        query_string={
+            "category_id": world["category"],
+            "concerned_organization_ids": world["regionorg"],
+        },
+    ).get_json()
+    assert data["count"] == 4
+    assert set(data) == {"count", "category", "organizations", "months", "message"}
+
+
+def test_recurrence_pages_for_the_chair(client, auth, world):
+    auth.login("chair@test.example")
+    page = client.get("/aterkommande/").get_data(as_text=True)
+    assert "Återkommande avvikelse" in page
+    assert "Bekräfta som kluster" in page
+    assert client.get("/aterkommande/trender").status_code == 200
+    assert client.get("/aterkommande/trender?per=par").status_code == 200
+    assert client.get("/kluster/").status_code == 200
+    search = client.get("/sok/?q=zebra").get_data(as_text=True)
+    assert "<mark>zebra</mark>" in search
+    case = client.get(f"/avvikelser/{world['deviation']}").get_data(as_text=True)
+    assert "Liknande tidigare avvikelser" in case
+    assert "samma kategori" in case
+
+
+def test_reporter_sees_no_recurrence_pages(client, auth, world):
+    auth.login("staff@test.example")
+    assert client.get("/aterkommande/").status_code == 404
+    assert client.get("/kluster/").status_code == 404
+    page = client.get("/sok/?q=zebra").get_data(as_text=True)
+    assert "Inga ärenden som du kan se" in page
+    assert SECRET_TITLE not in page
+
+
+def test_thresholds_are_for_administrators(client, auth, world):
+    auth.login("chair@test.example")
+    assert client.get("/aterkommande/installningar").status_code == 404
+    auth.logout()
+    auth.login("admin@test.example")
+    response = client.post(
+        "/aterkommande/installningar",
+        data={"recurrence_min_count": 4, "recurrence_months": 6, "general_min_municipalities": 2},
+    )
+    assert response.status_code == 302
