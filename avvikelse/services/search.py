@@ -2,9 +2,9 @@
 
 Both engines get the same input: the user's words, reduced to letters and digits, each matched
 as a prefix (Swedish compounds are not split by either engine: "läkemedel*" finds
-"läkemedelslista", PERFORMANCE.md 1.7). The index is asked first for a capped, ranked list of
-ids, which is then joined with visible_deviations(user): ranking never reads the whole table,
-and nobody sees a case they could not open.
+"läkemedelslista", PERFORMANCE.md 1.7). The index's ranked matches are joined with
+visible_deviations(user) before the limit, so a user whose cases are few still finds them among
+many matches elsewhere, and nobody sees a case they could not open.
 
 Matches are marked by the engine with two private characters, the text is escaped, and only then
 are the marks turned into <mark>, so a case's text can never inject markup.
@@ -24,7 +24,7 @@ from .recurrence import months_before
 
 WORD = re.compile(r"\w+", re.UNICODE)
 START, STOP = "\u27e6", "\u27e7"
-# How many ranked hits the index hands over: pages go no deeper (limited pagination).
+# How deep the pages of a search go (limited pagination: ranking reads no further).
 HIT_CAP = 200
 PER_PAGE = 20
 MAX_TERMS = 8
@@ -56,23 +56,23 @@ def _match_expression(words: list[str], *, any_word: bool) -> str:
     return (" OR " if any_word else " AND ").join(f'"{w}"*' for w in words)
 
 
-def _hits(words: list[str], *, any_word: bool, cap: int = HIT_CAP):
-    """A subquery (id, score) of the best `cap` matches; lower score is better."""
+def _hits(words: list[str], *, any_word: bool):
+    """A subquery (id, score) of every match, lower score better; the caller joins it with the
+    cases the user may see and limits that (a cap here would drop visible cases)."""
     expression = _match_expression(words, any_word=any_word)
     if _dialect() == "postgresql":
         statement = text(
             "SELECT deviation_id AS id, -ts_rank_cd(document, q) AS score "
             "FROM deviation_search, to_tsquery('pg_catalog.swedish', :q) AS q "
-            "WHERE document @@ q ORDER BY score, deviation_id LIMIT :cap"
+            "WHERE document @@ q"
         )
     else:
         statement = text(
             "SELECT rowid AS id, bm25(deviation_search, 10.0, 3.0, 1.0) AS score "
-            "FROM deviation_search WHERE deviation_search MATCH :q "
-            "ORDER BY score, rowid LIMIT :cap"
+            "FROM deviation_search WHERE deviation_search MATCH :q"
         )
     return (
-        statement.bindparams(q=expression, cap=cap)
+        statement.bindparams(q=expression)
         .columns(column("id", Integer), column("score", Float))
         .subquery("hits")
     )
@@ -220,10 +220,15 @@ def similar_cases(user, deviation: Deviation, *, limit: int = 5) -> list[Similar
     words = significant_words(deviation.title, deviation.description)
     scores: dict[int, float] = {}
     if words:
-        hits = _hits(words, any_word=True, cap=100)
-        ranked = db.session.execute(
-            select(hits.c.id).where(hits.c.id != deviation.id).order_by(hits.c.score)
-        ).scalars()
+        hits = _hits(words, any_word=True)
+        ranked = db.session.scalars(
+            visible_deviations(user)
+            .join(hits, hits.c.id == Deviation.id)
+            .where(Deviation.region_id == deviation.region_id, Deviation.id != deviation.id)
+            .with_only_columns(Deviation.id)
+            .order_by(hits.c.score, Deviation.id)
+            .limit(100)
+        )
         for position, case_id in enumerate(ranked):
             scores[case_id] = 1.0 - position / 100
     region = db.session.get(Region, deviation.region_id)

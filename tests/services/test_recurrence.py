@@ -109,6 +109,25 @@ def test_search_shows_only_visible_cases_and_escapes_text(world):
     assert any("&lt;script&gt;" in str(h.title) for h in hits)
 
 
+def test_own_case_is_found_behind_more_matches_than_a_page_holds_elsewhere(world):
+    """Ranking is joined with what the user may see before the limit: matches the user cannot
+    open, however many and however well ranked, do not push the user's own case out."""
+    for _ in range(search.HIT_CAP + 5):
+        submit_deviation(
+            factories.report(
+                [world["regionorg"]],
+                world["category"],
+                title="Läkemedelslista läkemedelslista läkemedelslista",
+            ),
+            actor=world["member"],
+            now=NOW,
+        )
+    own = _report(world, title="Saknad läkemedelslista vid hemgång")
+    db.session.flush()
+    hits = search.search(world["staff"], "läkemedelslista").hits
+    assert [h.deviation.id for h in hits] == [own.id]
+
+
 # --- Detection -------------------------------------------------------------------------------
 
 
