@@ -80,21 +80,23 @@ def add_months(day: date, months: int) -> date:
 
 
 def save_four_questions(
-    *, deviation=None, effort=None, answers: dict, actor: User, now: datetime
+    *, deviation=None, effort=None, cluster=None, answers: dict, actor: User, now: datetime
 ) -> FourQuestions:
-    """Answers on a case or an effort; blank answers are allowed, but not all four blank."""
+    """Answers on a case, an effort or a cluster; blank answers are allowed, not all four."""
     cleaned = {name: _clean(answers.get(name)) for name in QUESTION_FIELDS}
     if not any(cleaned.values()):
         raise WorkflowError(_("Besvara minst en av de fyra frågorna."))
     guard_text(**{name: value for name, value in cleaned.items() if value})
     if effort is not None:
         questions = effort.questions
+    elif cluster is not None:
+        questions = cluster_questions(cluster)
     else:
-        questions = db.session.scalar(
-            select(FourQuestions).where(FourQuestions.deviation_id == deviation.id)
-        )
+        questions = case_questions(deviation)
     if questions is None:
-        questions = FourQuestions(deviation=deviation, effort=effort)
+        questions = FourQuestions(
+            deviation=deviation, effort=effort, cluster_id=cluster.id if cluster else None
+        )
         db.session.add(questions)
     for name, value in cleaned.items():
         setattr(questions, name, value)
@@ -110,6 +112,10 @@ def case_questions(deviation) -> FourQuestions | None:
     return db.session.scalar(
         select(FourQuestions).where(FourQuestions.deviation_id == deviation.id)
     )
+
+
+def cluster_questions(cluster) -> FourQuestions | None:
+    return db.session.scalar(select(FourQuestions).where(FourQuestions.cluster_id == cluster.id))
 
 
 # --- Efforts ------------------------------------------------------------------------------------

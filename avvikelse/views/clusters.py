@@ -9,6 +9,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..extensions import db
+from ..forms.improvement import FourQuestionsForm
 from ..forms.recurrence import AddCaseForm, ClusterForm, PresentationForm, RemoveCaseForm
 from ..models import (
     Cluster,
@@ -27,7 +28,7 @@ from ..permissions import (
     manages_group,
     visible_deviations,
 )
-from ..services import WorkflowError, clusters
+from ..services import WorkflowError, clusters, improvement
 from ..services.meetings import meeting_date
 from . import utcnow
 
@@ -119,7 +120,9 @@ def new():
     return redirect(url_for(".detail", cluster_id=cluster.id))
 
 
-def _render_detail(cluster: Cluster, *, add_form=None, presentation_form=None, status=200):
+def _render_detail(
+    cluster: Cluster, *, add_form=None, presentation_form=None, questions_form=None, status=200
+):
     cases = clusters.cluster_cases(cluster)
     visible_ids = set(
         db.session.scalars(
@@ -157,6 +160,8 @@ def _render_detail(cluster: Cluster, *, add_form=None, presentation_form=None, s
             add_form=add_form or AddCaseForm(formdata=None),
             remove_form=RemoveCaseForm(formdata=None),
             presentation_form=presentation_form,
+            questions_form=questions_form
+            or FourQuestionsForm(formdata=None, obj=improvement.cluster_questions(cluster)),
             meeting_date=meeting_date,
             state_titles={state.value: state.title for state in DeviationState},
         ),
@@ -217,6 +222,25 @@ def remove_case(cluster_id: int, case_id: int):
     else:
         flash(_("Ärendet är borttaget ur klustret."), "success")
     return redirect(url_for(".detail", cluster_id=cluster_id))
+
+
+@bp.post("/<int:cluster_id>/fyra-fragor", endpoint="questions")
+def questions(cluster_id: int):
+    """The group's own answers for the cluster; they feed the föredragning's analysis."""
+    cluster = _manageable(cluster_id)
+    form = FourQuestionsForm()
+    if form.validate_on_submit():
+        try:
+            improvement.save_four_questions(
+                cluster=cluster, answers=form.data, actor=current_user, now=utcnow()
+            )
+            db.session.commit()
+            flash(_("Svaren på de fyra frågorna är sparade."), "success")
+            return redirect(url_for(".detail", cluster_id=cluster.id, _anchor="questions-heading"))
+        except WorkflowError as error:
+            db.session.rollback()
+            form.form_errors.append(str(error))
+    return _render_detail(_cluster_or_404(cluster_id), questions_form=form, status=422)
 
 
 @bp.post("/<int:cluster_id>/overlamna", endpoint="hand_over")

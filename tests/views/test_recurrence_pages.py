@@ -5,6 +5,8 @@ from datetime import UTC, date, datetime
 import pytest
 
 from avvikelse.extensions import db
+from avvikelse.models import Deviation, Group, User
+from avvikelse.services import clusters
 from avvikelse.services.deviations import submit_deviation
 
 from .. import factories
@@ -107,3 +109,36 @@ def test_thresholds_are_for_administrators(client, auth, world):
         data={"recurrence_min_count": 4, "recurrence_months": 6, "general_min_municipalities": 2},
     )
     assert response.status_code == 302
+
+
+def test_the_group_answers_the_four_questions_for_a_cluster(app, client, auth, world):
+    with app.app_context():
+        chair = db.session.get(User, world["chair"])
+        cluster = clusters.create_cluster(
+            db.session.get(Group, world["group"]),
+            name="Utskrivningar utan besked",
+            description=None,
+            deviations=[db.session.get(Deviation, world["deviation"])],
+            reason="Samma brist",
+            actor=chair,
+            now=datetime(2026, 11, 23, 9, 0, tzinfo=UTC),
+        )
+        db.session.commit()
+        url = f"/kluster/{cluster.id}/fyra-fragor"
+    auth.login("chair@test.example")
+    empty = client.post(url, data={})
+    assert empty.status_code == 422
+    assert "Besvara minst en av de fyra frågorna." in empty.get_data(as_text=True)
+    typed = client.post(url, data={"current_state": "Meddelandet 19121212-1212 saknas."})
+    assert typed.status_code == 422
+    assert "Meddelandet 19121212-1212 saknas." in typed.get_data(as_text=True)
+    saved = client.post(url, data={"current_state": "Inskrivningsmeddelandet kommer sent."})
+    assert saved.status_code == 302
+    page = client.get(saved.headers["Location"]).get_data(as_text=True)
+    assert "Inskrivningsmeddelandet kommer sent." in page
+    auth.logout()
+    auth.login("member@test.example")
+    assert client.post(url, data={"current_state": "x"}).status_code == 403
+    auth.logout()
+    auth.login("staff@test.example")
+    assert client.post(url, data={"current_state": "x"}).status_code == 404
