@@ -112,7 +112,10 @@ class EffortForm(_PlanFields):
         validators=[InputRequired(_l("Välj grupp."))],
     )
     linked_process = SelectField(_l("Gemensam process"), coerce=optional_id)
+    # Where the effort starts from, at most one of them (a process is the linked process).
     deviation = HiddenField()
+    cluster = HiddenField()
+    decision = HiddenField()
 
 
 class PlanForm(_PlanFields):

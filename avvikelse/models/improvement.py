@@ -148,6 +148,8 @@ class ImprovementEffort(db.Model):
     responsible_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     process_id: Mapped[int | None] = mapped_column(ForeignKey("processes.id"), index=True)
     decision_id: Mapped[int | None] = mapped_column(ForeignKey("decisions.id"))
+    # Its foreign key comes with the recurrence migration, which creates clusters.
+    cluster_id: Mapped[int | None] = mapped_column(ForeignKey("clusters.id"), index=True)
     purpose: Mapped[str | None] = mapped_column(Text)
     goal: Mapped[str | None] = mapped_column(Text)
     steering_group: Mapped[str | None] = mapped_column(Text)
@@ -164,6 +166,7 @@ class ImprovementEffort(db.Model):
     created_by = relationship("User", foreign_keys=[created_by_id])
     process = relationship("Process")
     decision = relationship("Decision")
+    cluster = relationship("Cluster")
     questions = relationship("FourQuestions", back_populates="effort", uselist=False)
     deviations = relationship("Deviation", secondary=effort_deviations, order_by="Deviation.id")
     actions = relationship("Action", secondary=effort_actions, order_by="Action.id")

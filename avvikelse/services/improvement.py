@@ -48,6 +48,7 @@ from ..models import (
 from ..permissions import can_manage_effort, can_manage_process, effort_groups
 from . import WorkflowError
 from . import run_chart as charts
+from .clusters import cluster_cases
 from .deviations import STOCKHOLM, guard_text, local_today
 from .meetings import add_system_matter
 from .notifications import notify
@@ -169,8 +170,10 @@ def start_effort(
     process: Process | None = None,
     deviation: Deviation | None = None,
     decision=None,
+    cluster=None,
 ) -> ImprovementEffort:
-    """Start an effort owned by a group the actor manages; a case's four questions come along."""
+    """Start an effort owned by a group the actor manages, from a case, a cluster, a decision
+    or a process (§7). The cases of its source are linked and their four questions come along."""
     if owner_group not in effort_groups(actor):
         raise WorkflowError(
             _(
@@ -196,26 +199,33 @@ def start_effort(
         responsible=responsible or actor,
         process=process,
         decision=decision,
+        cluster=cluster,
         created_at=now,
         created_by=actor,
         updated_at=now,
         **fields,
     )
     db.session.add(effort)
-    if deviation is not None:
-        effort.deviations.append(deviation)
-        if effort.process is None and deviation.process is not None:
-            effort.process = deviation.process
-        copied = case_questions(deviation)
-        if copied is not None:
-            db.session.add(
-                FourQuestions(
-                    effort=effort,
-                    updated_at=now,
-                    updated_by=actor,
-                    **{name: getattr(copied, name) for name in QUESTION_FIELDS},
-                )
+    if deviation is None and decision is not None:
+        deviation = decision.matter.deviation
+    cases = [deviation] if deviation is not None else []
+    if cluster is not None:
+        cases += [d for d in cluster_cases(cluster) if d not in cases]
+    effort.deviations.extend(cases)
+    if effort.process is None:
+        effort.process = next((d.process for d in cases if d.process is not None), None)
+    copied = (cluster_questions(cluster) if cluster is not None else None) or (
+        case_questions(deviation) if deviation is not None else None
+    )
+    if copied is not None:
+        db.session.add(
+            FourQuestions(
+                effort=effort,
+                updated_at=now,
+                updated_by=actor,
+                **{name: getattr(copied, name) for name in QUESTION_FIELDS},
             )
+        )
     _log(effort, actor=actor, now=now, to_status=EffortStatus.PLANNED.value, message=title)
     db.session.flush()
     return effort

@@ -7,6 +7,8 @@ act, validates its form, calls one service, commits once and redirects. A refuse
 the page again with the form as typed and the reason on it (422).
 """
 
+from dataclasses import dataclass
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -18,6 +20,8 @@ from ..forms import improvement as forms
 from ..models import (
     EFFORT_TRANSITIONS,
     Action,
+    Cluster,
+    Decision,
     EffortKind,
     EffortStatus,
     Group,
@@ -28,7 +32,10 @@ from ..models import (
 )
 from ..permissions import (
     can_answer_case_questions,
+    can_manage_cluster,
     can_manage_effort,
+    can_view_cluster,
+    can_view_meetings,
     effort_groups,
     get_deviation_or_404,
     get_effort_or_404,
@@ -166,6 +173,45 @@ def _source_case(value, now):
     return deviation
 
 
+def _source_cluster(value):
+    """A cluster the group works on further: its chair or secretary starts the effort."""
+    if not value:
+        return None
+    cluster = db.session.get(Cluster, int(value)) if str(value).isdigit() else None
+    if cluster is None or not can_view_cluster(current_user, cluster):
+        abort(404)
+    require(can_manage_cluster(current_user, cluster))
+    return cluster
+
+
+def _source_decision(value):
+    """A group's decision that calls for improvement work, started by that group's managers."""
+    if not value:
+        return None
+    decision = db.session.get(Decision, int(value)) if str(value).isdigit() else None
+    if decision is None or not can_view_meetings(current_user, decision.matter.group):
+        abort(404)
+    require(decision.matter.group in effort_groups(current_user))
+    return decision
+
+
+@dataclass
+class Source:
+    """What the effort starts from, as the page shows it."""
+
+    deviation: object = None
+    cluster: object = None
+    decision: object = None
+
+    @classmethod
+    def read(cls, values, now) -> "Source":
+        return cls(
+            _source_case(values.get("deviation"), now),
+            _source_cluster(values.get("cluster")),
+            _source_decision(values.get("decision")),
+        )
+
+
 @bp.route("/nytt", methods=["GET", "POST"])
 def new():
     now = utcnow()
@@ -174,8 +220,24 @@ def new():
     posted = request.method == "POST"
     form = _effort_form(request.form if posted else None)
     if not posted:
-        deviation = _source_case(request.args.get("avvikelse"), now)
+        source = Source.read(
+            {
+                "deviation": request.args.get("avvikelse"),
+                "cluster": request.args.get("kluster"),
+                "decision": request.args.get("beslut"),
+            },
+            now,
+        )
+        deviation = source.deviation
         process_id = request.args.get("process", type=int)
+        if source.cluster is not None:
+            form.cluster.data = str(source.cluster.id)
+            form.title.data = source.cluster.name
+            form.owner_group.data = source.cluster.group_id
+        if source.decision is not None:
+            form.decision.data = str(source.decision.id)
+            form.title.data = source.decision.matter.title
+            form.owner_group.data = source.decision.matter.group_id
         if deviation is not None:
             form.deviation.data = str(deviation.id)
             form.title.data = deviation.title
@@ -187,8 +249,15 @@ def new():
             if process is not None and process.owner_group in effort_groups(current_user):
                 form.owner_group.data = process.owner_group_id
         db.session.commit()  # the read of the source case is logged
-        return render_template("improvement/new.html", form=form, deviation=deviation)
-    deviation = _source_case(form.deviation.data, now)
+        return render_template("improvement/new.html", form=form, source=source)
+    source = Source.read(
+        {
+            "deviation": form.deviation.data,
+            "cluster": form.cluster.data,
+            "decision": form.decision.data,
+        },
+        now,
+    )
     if form.validate():
         try:
             effort = service.start_effort(
@@ -199,7 +268,9 @@ def new():
                 process=db.session.get(Process, form.linked_process.data)
                 if form.linked_process.data
                 else None,
-                deviation=deviation,
+                deviation=source.deviation,
+                cluster=source.cluster,
+                decision=source.decision,
                 actor=current_user,
                 now=now,
             )
@@ -211,7 +282,7 @@ def new():
             flash(_("Förbättringsarbetet är startat. Börja med de fyra frågorna."), "success")
             return redirect(url_for(".detail", effort_id=effort.id))
     db.session.commit()
-    return render_template("improvement/new.html", form=form, deviation=deviation), 422
+    return render_template("improvement/new.html", form=form, source=source), 422
 
 
 # --- The effort page ------------------------------------------------------------------------

@@ -125,12 +125,20 @@ def upgrade():
 
     with op.batch_alter_table('four_questions', schema=None) as batch_op:
         batch_op.create_foreign_key(batch_op.f('fk_four_questions_cluster_id_clusters'), 'clusters', ['cluster_id'], ['id'])
+    with op.batch_alter_table('improvement_efforts', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('cluster_id', sa.Integer(), nullable=True))
+        batch_op.create_index(batch_op.f('ix_improvement_efforts_cluster_id'), ['cluster_id'], unique=False)
+        batch_op.create_foreign_key(batch_op.f('fk_improvement_efforts_cluster_id_clusters'), 'clusters', ['cluster_id'], ['id'])
 
     create_search_index(op.get_bind())
 
 
 def downgrade():
     drop_search_index(op.get_bind())
+    with op.batch_alter_table('improvement_efforts', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_improvement_efforts_cluster_id_clusters'), type_='foreignkey')
+        batch_op.drop_index(batch_op.f('ix_improvement_efforts_cluster_id'))
+        batch_op.drop_column('cluster_id')
     with op.batch_alter_table('four_questions', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_four_questions_cluster_id_clusters'), type_='foreignkey')
     with op.batch_alter_table('cluster_cases', schema=None) as batch_op:

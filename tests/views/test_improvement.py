@@ -1,21 +1,28 @@
 """Improvement views: per-role access (404 for what a user may not see, 403 for readers who may
 not act), bad input (422, Swedish message, input kept) and the happy paths."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
 from avvikelse.extensions import db
 from avvikelse.models import (
+    Decision,
+    DecisionOutcome,
+    Deviation,
     Direction,
     EffortKind,
     ImprovementEffort,
     ImprovementProposal,
+    MatterKind,
     Meeting,
     Process,
     ProcessGoal,
     ProposalStatus,
+    RaisedBy,
+    User,
 )
+from avvikelse.services import clusters, meetings
 from avvikelse.services import improvement as service
 
 from .. import factories
@@ -364,3 +371,114 @@ def test_goal_indicator_and_follow_up_matter(client, auth, w, app):
     assert "står på dagordningen för mötet" in page
     assert "Processuppföljningen står redan på dagordningen" in page
     assert "Andel med läkemedelslista" in page
+
+
+def test_starting_an_effort_from_a_cluster_links_its_cases_and_answers(client, auth, w, app):
+    with app.app_context():
+        chair = db.session.scalar(db.select(User).where(User.email == w["users"]["chair"]))
+        deviation = db.session.get(Deviation, w["deviation"])
+        cluster = clusters.create_cluster(
+            deviation.group,
+            name="Läkemedelslistor saknas",
+            description=None,
+            deviations=[deviation],
+            reason="Samma brist",
+            actor=chair,
+            now=NOW,
+        )
+        service.save_four_questions(
+            cluster=cluster,
+            answers={"current_state": "Listan skrivs ut för sent."},
+            actor=chair,
+            now=NOW,
+        )
+        db.session.commit()
+        cluster_id = cluster.id
+    login(auth, w, "chair")
+    form = client.get(f"/forbattring/nytt?kluster={cluster_id}").get_data(as_text=True)
+    assert "Utgår från klustret" in form
+    assert 'value="Läkemedelslistor saknas"' in form
+    group_id = None
+    with app.app_context():
+        group_id = db.session.get(Deviation, w["deviation"]).group_id
+    done = client.post(
+        "/forbattring/nytt",
+        data={
+            "effort-title": "Läkemedelslistor i tid",
+            "effort-kind": "small_adjustment",
+            "effort-owner_group": str(group_id),
+            "effort-cluster": str(cluster_id),
+        },
+    )
+    assert done.status_code == 302
+    with app.app_context():
+        effort = db.session.scalar(
+            db.select(ImprovementEffort).where(ImprovementEffort.cluster_id == cluster_id)
+        )
+        assert [d.id for d in effort.deviations] == [w["deviation"]]
+        assert effort.questions.current_state == "Listan skrivs ut för sent."
+    page = client.get(done.headers["Location"]).get_data(as_text=True)
+    assert "Läkemedelslistor saknas" in page
+    login(auth, w, "member")
+    assert client.get(f"/forbattring/nytt?kluster={cluster_id}").status_code == 404
+    login(auth, w, "secretary")
+    assert client.get("/forbattring/nytt?kluster=99999").status_code == 404
+
+
+def test_starting_an_effort_from_a_groups_decision(client, auth, w, app):
+    with app.app_context():
+        deviation = db.session.get(Deviation, w["deviation"])
+        secretary = db.session.scalar(db.select(User).where(User.email == w["users"]["secretary"]))
+        meeting = meetings.plan_meeting(
+            deviation.group,
+            day=date(2026, 12, 17),
+            starts=time(13),
+            ends=None,
+            place=None,
+            link=None,
+            actor=secretary,
+            now=NOW,
+        )
+        matter = meetings.raise_matter(
+            meeting,
+            kind=MatterKind.DEVIATION,
+            raised_by=RaisedBy.SECRETARY,
+            presentation=meetings.Presentation(title="Läkemedelslistan"),
+            actor=secretary,
+            now=NOW,
+            deviation=deviation,
+        )
+        decision = Decision(
+            matter=matter,
+            outcome=DecisionOutcome.DECIDED,
+            text="Ny rutin för listan.",
+            decided_at=NOW,
+            recorded_by=secretary,
+            quorum={"met": True, "principals": []},
+        )
+        db.session.add(decision)
+        db.session.commit()
+        decision_id, group_id = decision.id, deviation.group_id
+    login(auth, w, "chair")
+    form = client.get(f"/forbattring/nytt?beslut={decision_id}").get_data(as_text=True)
+    assert "Utgår från beslutet" in form
+    assert "Ny rutin för listan." in form
+    done = client.post(
+        "/forbattring/nytt",
+        data={
+            "effort-title": "Rutin för läkemedelslistan",
+            "effort-kind": "small_adjustment",
+            "effort-owner_group": str(group_id),
+            "effort-decision": str(decision_id),
+        },
+    )
+    assert done.status_code == 302
+    with app.app_context():
+        effort = db.session.scalar(
+            db.select(ImprovementEffort).where(ImprovementEffort.decision_id == decision_id)
+        )
+        assert [d.id for d in effort.deviations] == [w["deviation"]]
+    login(auth, w, "member")
+    assert client.get(f"/forbattring/nytt?beslut={decision_id}").status_code == 404
+    login(auth, w, "lsvo_secretary")
+    assert client.get(f"/forbattring/nytt?beslut={decision_id}").status_code == 404
