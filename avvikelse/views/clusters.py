@@ -30,7 +30,7 @@ from ..permissions import (
 )
 from ..services import WorkflowError, clusters, improvement
 from ..services.meetings import meeting_date
-from . import utcnow
+from . import form_step, utcnow
 
 bp = Blueprint("clusters", __name__, url_prefix="/kluster")
 
@@ -229,17 +229,18 @@ def questions(cluster_id: int):
     """The group's own answers for the cluster; they feed the föredragning's analysis."""
     cluster = _manageable(cluster_id)
     form = FourQuestionsForm()
-    if form.validate_on_submit():
-        try:
-            improvement.save_four_questions(
-                cluster=cluster, answers=form.data, actor=current_user, now=utcnow()
-            )
-            db.session.commit()
-            flash(_("Svaren på de fyra frågorna är sparade."), "success")
-            return redirect(url_for(".detail", cluster_id=cluster.id, _anchor="questions-heading"))
-        except WorkflowError as error:
-            db.session.rollback()
-            form.form_errors.append(str(error))
+
+    def run() -> str:
+        improvement.save_four_questions(
+            cluster=cluster, answers=form.data, actor=current_user, now=utcnow()
+        )
+        return _("Svaren på de fyra frågorna är sparade.")
+
+    done = form_step(
+        form, run, done=url_for(".detail", cluster_id=cluster.id, _anchor="questions-heading")
+    )
+    if done:
+        return done
     return _render_detail(_cluster_or_404(cluster_id), questions_form=form, status=422)
 
 

@@ -45,8 +45,8 @@ from ..permissions import (
 )
 from ..services import WorkflowError, case_page, run_chart
 from ..services import improvement as service
-from ..services.deviations import PersonalDataError, local_today
-from . import utcnow
+from ..services.deviations import local_today
+from . import attach, form_step, utcnow
 
 bp = Blueprint("improvement", __name__, url_prefix="/forbattring")
 bp.add_app_template_global(run_chart.number, "number")
@@ -56,18 +56,6 @@ bp.add_app_template_global(run_chart.number, "number")
 def effort_status_title(value: str) -> str:
     """The effort log stores statuses as text; the page shows their titles."""
     return EffortStatus(value).title
-
-
-def attach(form: FlaskForm, error: WorkflowError) -> None:
-    """Personal data findings go to their field; any other refusal to the top of the form."""
-    if isinstance(error, PersonalDataError):
-        for name, messages in error.field_messages().items():
-            if name in form:
-                form[name].errors = [*form[name].errors, *messages]
-            else:
-                form.form_errors.extend(messages)
-    else:
-        form.form_errors.append(str(error))
 
 
 def owner_options(region_id: int) -> list[SelectChoice]:
@@ -354,17 +342,14 @@ def _step(effort_id: int, key: str, run):
     effort = get_effort_or_404(effort_id, current_user)
     require(can_manage_effort(current_user, effort))
     form = build_effort_form(key, effort, formdata=request.form)
-    if form.validate():
-        try:
-            message = run(effort, form, now)
-            db.session.commit()
-        except WorkflowError as error:
-            db.session.rollback()
-            attach(form, error)
-        else:
-            flash(message, "success")
-            anchor = key.partition("-")[0]
-            return redirect(url_for(".detail", effort_id=effort_id) + f"#{anchor}")
+    anchor = key.partition("-")[0]
+    done = form_step(
+        form,
+        lambda: run(effort, form, now),
+        done=url_for(".detail", effort_id=effort_id) + f"#{anchor}",
+    )
+    if done:
+        return done
     effort = get_effort_or_404(effort_id, current_user)
     return _render_effort(effort, now, (key, form))
 

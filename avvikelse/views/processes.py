@@ -26,8 +26,8 @@ from ..services import WorkflowError
 from ..services import improvement as service
 from ..services.deviations import local_today
 from ..services.meetings import meeting_date
-from . import utcnow
-from .improvement import attach, indicator_form, indicator_spec
+from . import attach, form_step, utcnow
+from .improvement import indicator_form, indicator_spec
 
 bp = Blueprint("processes", __name__, url_prefix="/processer")
 
@@ -148,17 +148,14 @@ def _step(process_id: int, key: str, run):
     process = _council_or_404(process_id)
     require(can_manage_process(current_user, process))
     form = build_council_form(key, process, formdata=request.form)
-    if form.validate():
-        try:
-            message = run(process, form, now)
-            db.session.commit()
-        except WorkflowError as error:
-            db.session.rollback()
-            attach(form, error)
-        else:
-            flash(message, "success")
-            anchor = key.partition("-")[0]
-            return redirect(url_for(".council", process_id=process_id) + f"#{anchor}")
+    anchor = key.partition("-")[0]
+    done = form_step(
+        form,
+        lambda: run(process, form, now),
+        done=url_for(".council", process_id=process_id) + f"#{anchor}",
+    )
+    if done:
+        return done
     return _render_council(_council_or_404(process_id), now, (key, form))
 
 
