@@ -14,6 +14,7 @@ import sys
 import time
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, func, make_url, select, text
@@ -105,7 +106,9 @@ def seed(url: str) -> None:
         db.engine.dispose()
 
 
-def start_scheduler(url: str, smtp_port: int) -> subprocess.Popen:
+def start_scheduler(url: str, smtp_port: int, log: Path) -> subprocess.Popen:
+    """The log goes to a file (the child keeps its own handle): an unread pipe fills up and
+    blocks the scheduler that writes to it."""
     env = {
         **os.environ,
         "DATABASE_URL": url,
@@ -116,13 +119,13 @@ def start_scheduler(url: str, smtp_port: int) -> subprocess.Popen:
         "AVVIKELSE_SCHEDULER_RENEW_SECONDS": str(RENEW_SECONDS),
     }
     env.pop("TEST_DATABASE_URL", None)
-    return subprocess.Popen(
-        [sys.executable, "-m", "avvikelse.cli", "scheduler"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    with log.open("w") as log_file:
+        return subprocess.Popen(
+            [sys.executable, "-m", "avvikelse.cli", "scheduler"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=log_file,
+        )
 
 
 def wait_for(condition, timeout: float, what: str):
@@ -135,11 +138,14 @@ def wait_for(condition, timeout: float, what: str):
     raise AssertionError(f"timed out waiting for {what}")
 
 
-def test_two_schedulers_send_each_notification_once_and_take_over(database_url, smtp_server):
+def test_two_schedulers_send_each_notification_once_and_take_over(
+    database_url, smtp_server, tmp_path
+):
     smtp_server.start()
     seed(database_url)
     app = create_app({"AVVIKELSE_ENV": "test", "SQLALCHEMY_DATABASE_URI": database_url})
-    processes = [start_scheduler(database_url, smtp_server.port) for _ in range(2)]
+    logs = [tmp_path / f"scheduler-{n}.log" for n in range(2)]
+    processes = [start_scheduler(database_url, smtp_server.port, log) for log in logs]
     try:
         with app.app_context():
 
@@ -208,5 +214,5 @@ def test_two_schedulers_send_each_notification_once_and_take_over(database_url, 
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-            if process.stderr:
-                process.stderr.close()
+        for log in logs:  # shown by pytest when the test fails
+            print(f"--- {log.name}", *log.read_text().splitlines()[-40:], sep="\n")
