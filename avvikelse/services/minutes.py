@@ -43,6 +43,7 @@ from .case_page import category_label
 from .deviations import STOCKHOLM, guard_text, local_today
 from .meetings import add_system_matter
 from .quorum import meeting_quorum
+from .reminders import Sweep
 from .reporting import aware
 
 ROLE_ORDER = {
@@ -459,6 +460,7 @@ def add_due_follow_ups(*, now: datetime) -> dict:
 
     Idempotent: a decision that already has a follow-up matter (on any agenda, or waiting for a
     meeting to be planned) is skipped, so the nightly job and a run by hand never add it twice.
+    One decision that fails is recorded in the run and the others still go on.
     """
     today = local_today(now)
     has_matter = exists().where(Matter.follows_up_decision_id == Decision.id)
@@ -472,7 +474,9 @@ def add_due_follow_ups(*, now: datetime) -> dict:
         )
         .order_by(Decision.follow_up_on, Decision.id)
     ).all()
-    for decision in due:
+    sweep = Sweep(added=0)
+
+    def step(decision: Decision) -> None:
         matter = decision.matter
         decided = aware(decision.decided_at).astimezone(STOCKHOLM).date().isoformat()
         subject = matter.deviation.number if matter.deviation is not None else matter.title
@@ -484,4 +488,7 @@ def add_due_follow_ups(*, now: datetime) -> dict:
             deviation=matter.deviation,
             now=now,
         )
-    return {"added": len(due)}
+        sweep.add("added", 1)
+
+    sweep.each(due, step, lambda decision: f"beslut {decision.id}")
+    return sweep.summary()

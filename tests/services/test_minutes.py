@@ -417,6 +417,20 @@ def test_due_follow_ups_are_added_once(w):
     assert matter.title == "Uppföljning av beslut 2026-12-10: AV-2026-0001"
 
 
+def test_one_failing_follow_up_is_recorded_and_the_job_goes_on(w, monkeypatch):
+    w["decision"].follow_up_on = date(2027, 1, 5)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("agenda trasig")
+
+    monkeypatch.setattr(service, "add_system_matter", broken)
+    result = service.add_due_follow_ups(now=datetime(2027, 1, 5, 8, 0, tzinfo=UTC))
+    assert result["added"] == 0
+    assert result["errors"] == [f"beslut {w['decision'].id}: RuntimeError: agenda trasig"]
+    monkeypatch.undo()
+    assert service.add_due_follow_ups(now=datetime(2027, 1, 5, 8, 0, tzinfo=UTC)) == {"added": 1}
+
+
 def test_follow_up_date_is_the_stockholm_day(w):
     w["decision"].follow_up_on = date(2027, 1, 5)
     # 23:30 UTC on the 4th is already the 5th in Stockholm.
