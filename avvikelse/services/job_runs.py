@@ -4,11 +4,39 @@ scheduler that leads, and the e-mail outbox (DESIGN §9)."""
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..db import db
 from ..models import JobRun, SchedulerLease
 from .meetings import as_utc
+
+# The counters the job functions return, as the page names them; an unknown one shows as is.
+SUMMARY_LABELS = {
+    "sent": _l("skickade"),
+    "logged": _l("loggade (ingen e-postserver)"),
+    "retry_later": _l("försöks igen senare"),
+    "failed": _l("misslyckade"),
+    "added": _l("tillagda"),
+    "reminders": _l("påminnelser"),
+    "overdue": _l("förseningsnotiser"),
+    "registration_closes": _l("anmälan stänger"),
+    "notice_due": _l("kallelse ska skickas"),
+    "notice_overdue": _l("kallelse försenad"),
+    "empty": _l("tomma, inte skickade"),
+    "held_included": _l("med samlade notiser"),
+    "regions": _l("regioner"),
+    "recurring": _l("förslag om återkommande"),
+    "general": _l("förslag om generella"),
+    "trends": _l("trendförslag"),
+}
+
+
+def summary_text(summary: dict | None) -> str:
+    """A run's counters in words: "skickade: 3, misslyckade: 0"."""
+    if not summary:
+        return "–"
+    return ", ".join(f"{SUMMARY_LABELS.get(key, key)}: {value}" for key, value in summary.items())
 
 
 @dataclass

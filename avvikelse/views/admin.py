@@ -40,7 +40,7 @@ from ..services import WorkflowError
 from ..services import admin as service
 from ..services.accessibility import accessibility_reports, mark_accessibility_report_handled
 from ..services.case_lists import AuditFilters, Cursor, audit_page
-from ..services.job_runs import job_rows, leader_status, recent_runs
+from ..services.job_runs import job_rows, leader_status, recent_runs, summary_text
 from ..services.notifications import failed_emails, outbox_counts, retry_email
 from . import utcnow
 
@@ -780,6 +780,7 @@ def jobs():
         outbox=outbox_counts(),
         failed=db.session.scalars(failed_emails(_region_id()).limit(FAILED_EMAILS_SHOWN)).all(),
         form=EmptyForm(),
+        summary_text=summary_text,
     )
 
 

@@ -64,7 +64,7 @@ def test_a_failing_job_is_rolled_back_recorded_and_shown(
         assert name in page
     assert "RuntimeError: databasen svarar inte" in page
     assert "Misslyckades" in page
-    assert "sent: 0" in page
+    assert "skickade: 0" in page
     assert "Ingen schemaläggare har startat" in page
 
 
