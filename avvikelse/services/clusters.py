@@ -27,6 +27,7 @@ from ..models import (
     DecisionOutcome,
     Deviation,
     DeviationState,
+    EventKind,
     FourQuestions,
     Group,
     Matter,
@@ -41,6 +42,7 @@ from . import WorkflowError
 from .deviations import decide, group_managers, guard_text, hand_over, local_today
 from .notifications import notify_many
 from .recurrence import describe, month_index
+from .reporting import aware
 from .trends import month_label
 
 QUESTION_TITLES = (
@@ -211,6 +213,48 @@ def four_questions(cluster: Cluster | None, cases: list[Deviation]) -> dict:
         texts = [getattr(row, field_name) for row in rows if getattr(row, field_name)]
         answers[field_name] = {"question": question, "answers": texts}
     return answers
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    text: str
+
+
+def timeline(cluster: Cluster, events, numbers: dict[int, str]) -> list[TimelineEntry]:
+    """The cluster's own steps and its visible cases' reports and state changes in one list,
+    oldest first, so the page reads as one history."""
+    entries = []
+    for m in cluster.memberships:
+        number = m.deviation.number
+        entries.append(
+            TimelineEntry(
+                aware(m.added_at),
+                _("%(number)s lades till: %(reason)s", number=number, reason=m.reason),
+            )
+        )
+        if m.removed_at:
+            entries.append(
+                TimelineEntry(
+                    aware(m.removed_at),
+                    _("%(number)s togs bort: %(reason)s", number=number, reason=m.removed_reason),
+                )
+            )
+    for event in events:
+        if event.kind is EventKind.SUBMITTED:
+            what = _("rapporterad")
+        else:
+            what = DeviationState(event.to_state).title
+        entries.append(
+            TimelineEntry(aware(event.created_at), f"{numbers[event.deviation_id]}: {what}")
+        )
+    if cluster.handed_over_at:
+        entries.append(TimelineEntry(aware(cluster.handed_over_at), _("Överlämnat till LSVO")))
+    if cluster.decided_at:
+        entries.append(
+            TimelineEntry(aware(cluster.decided_at), _("LSVO beslutade: %(d)s", d=cluster.decision))
+        )
+    return sorted(entries, key=lambda entry: entry.at)
 
 
 @dataclass

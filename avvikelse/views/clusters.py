@@ -16,7 +16,6 @@ from ..models import (
     ClusterState,
     Deviation,
     DeviationEvent,
-    DeviationState,
     EventKind,
     Group,
 )
@@ -154,8 +153,7 @@ def _render_detail(
             hidden=len(cases) - len(shown),
             summary=clusters.summarize(shown),
             questions=clusters.four_questions(cluster, shown),
-            events=events,
-            numbers={d.id: d.number for d in shown},
+            timeline=clusters.timeline(cluster, events, {d.id: d.number for d in shown}),
             can_manage=can_manage_cluster(current_user, cluster),
             add_form=add_form or AddCaseForm(formdata=None),
             remove_form=RemoveCaseForm(formdata=None),
@@ -163,7 +161,6 @@ def _render_detail(
             questions_form=questions_form
             or FourQuestionsForm(formdata=None, obj=improvement.cluster_questions(cluster)),
             meeting_date=meeting_date,
-            state_titles={state.value: state.title for state in DeviationState},
         ),
         status,
     )

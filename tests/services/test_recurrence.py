@@ -388,3 +388,32 @@ def test_cases_join_and_leave_with_a_reason(world):
     assert cluster.memberships[-1].removed_reason == "Annan orsak"
     with pytest.raises(WorkflowError):
         clusters.add_case(cluster, case, reason="x", actor=world["staff"], now=NOW)
+
+
+def test_cluster_timeline_is_one_history_in_time_order(world):
+    earlier = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
+    first = submit_deviation(
+        factories.report(
+            [world["regionorg"]],
+            world["category"],
+            occurred_on=date(2026, 5, 30),
+            discovered_on=date(2026, 5, 30),
+        ),
+        actor=world["staff"],
+        now=earlier,
+    )
+    cluster = clusters.create_cluster(
+        world["group"],
+        name="Utskrivning",
+        description=None,
+        deviations=[first],
+        reason="Samma mönster",
+        actor=world["secretary"],
+        now=NOW,
+    )
+    db.session.flush()
+    entries = clusters.timeline(cluster, first.events, {first.id: first.number})
+    assert [e.text for e in entries] == [
+        f"{first.number}: rapporterad",
+        f"{first.number} lades till: Samma mönster",
+    ]
