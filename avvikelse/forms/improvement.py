@@ -120,6 +120,12 @@ class EffortForm(_PlanFields):
 
 class PlanForm(_PlanFields):
     title = _title(_l("Rubrik"), _l("Ge förbättringsarbetet en rubrik."))
+    responsible = SelectField(
+        _l("Ansvarig"),
+        coerce=optional_id,
+        validators=[InputRequired(_l("Välj ansvarig."))],
+        description=_l("En av den ägande gruppens ledamöter."),
+    )
     change_on = DateField(
         _l("Förändringen infördes"),
         validators=[Optional()],

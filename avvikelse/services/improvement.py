@@ -231,6 +231,12 @@ def start_effort(
     return effort
 
 
+def _require_group_member(user: User, group: Group) -> None:
+    """The responsible person answers to the owner group, so sits in it."""
+    if not any(m.active and m.group_id == group.id for m in user.memberships):
+        raise WorkflowError(_("Den ansvariga ska vara med i den ägande gruppen."))
+
+
 def _require_manager(effort: ImprovementEffort, actor: User) -> None:
     if not can_manage_effort(actor, effort):
         raise WorkflowError(_("Du kan inte ändra det här förbättringsarbetet."))
@@ -249,9 +255,19 @@ def update_plan(
     change_on: date | None,
     actor: User,
     now: datetime,
+    responsible: User | None = None,
 ) -> None:
     _require_manager(effort, actor)
     _require_open(effort)
+    if responsible is not None and responsible != effort.responsible:
+        _require_group_member(responsible, effort.owner_group)
+        effort.responsible = responsible
+        _log(
+            effort,
+            actor=actor,
+            now=now,
+            message=_("Ny ansvarig: %(name)s", name=responsible.name),
+        )
     title = _clean(title)
     if not title:
         raise WorkflowError(_("Ge förbättringsarbetet en rubrik."))

@@ -29,6 +29,7 @@ from ..models import (
     IndicatorSource,
     Organization,
     Process,
+    User,
 )
 from ..permissions import (
     can_answer_case_questions,
@@ -293,6 +294,12 @@ def build_effort_form(key: str, effort, formdata=None) -> FlaskForm:
     name, _sep, item = key.partition("-")
     if name == "plan":
         form = forms.PlanForm(formdata=formdata, prefix=key, obj=None if formdata else effort)
+        members = sorted(
+            {m.user for m in effort.owner_group.memberships if m.active}, key=lambda u: u.name
+        )
+        form.responsible.choices = [SelectChoice(u.id, u.name) for u in members]
+        if not formdata:
+            form.responsible.data = effort.responsible_id
     elif name == "questions":
         form = forms.FourQuestionsForm(
             formdata=formdata, prefix=key, obj=None if formdata else effort.questions
@@ -362,6 +369,7 @@ def plan(effort_id: int):
             title=form.title.data,
             plan=service.ProjectPlan(**{n: form[n].data for n in service.ProjectPlan.FIELDS}),
             change_on=form.change_on.data,
+            responsible=db.session.get(User, form.responsible.data),
             actor=current_user,
             now=now,
         )

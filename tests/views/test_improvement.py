@@ -482,3 +482,27 @@ def test_starting_an_effort_from_a_groups_decision(client, auth, w, app):
     assert client.get(f"/forbattring/nytt?beslut={decision_id}").status_code == 404
     login(auth, w, "lsvo_secretary")
     assert client.get(f"/forbattring/nytt?beslut={decision_id}").status_code == 404
+
+
+def test_the_plan_changes_the_responsible_person_within_the_owner_group(client, auth, w, app):
+    with app.app_context():
+        effort = db.session.get(ImprovementEffort, w["effort"])
+        member = db.session.scalar(db.select(User).where(User.email == w["users"]["member"]))
+        outsider = db.session.scalar(db.select(User).where(User.email == w["users"]["staff"]))
+        member_id, outsider_id = member.id, outsider.id
+        assert effort.responsible.email == w["users"]["chair"]
+    login(auth, w, "chair")
+    url = f"/forbattring/{w['effort']}/plan"
+    refused = client.post(
+        url, data={"plan-title": "Läkemedelslistan följer med", "plan-responsible": outsider_id}
+    )
+    assert refused.status_code == 422
+    assert 'value="Läkemedelslistan följer med"' in refused.get_data(as_text=True)
+    done = client.post(
+        url, data={"plan-title": "Läkemedelslistan följer med", "plan-responsible": member_id}
+    )
+    assert done.status_code == 302
+    with app.app_context():
+        effort = db.session.get(ImprovementEffort, w["effort"])
+        assert effort.responsible_id == member_id
+        assert "Ny ansvarig" in effort.events[-1].message
