@@ -201,18 +201,28 @@ class HandOverForm(StepForm):
     )
 
 
-class AddActionForm(StepForm):
+class ActionFields(FlaskForm):
+    """An action (owner, due date): on a case and, without the case version, on an effort."""
+
     description = _text(_l("Åtgärd"), _l("Beskriv åtgärden."), max_length=REASON_MAX)
     owner = SelectField(_l("Ansvarig"), validators=[InputRequired(_l("Välj ansvarig."))])
     due_on = DateField(_l("Klart senast"), validators=[InputRequired(_l("Välj datum."))])
 
 
-class ActionStatusForm(StepForm):
+class ActionStatusFields(FlaskForm):
     status = SelectField(
         _l("Status"),
         coerce=ActionStatus,
         choices=[SelectChoice(s.value, s.title) for s in ActionStatus],
     )
+
+
+class AddActionForm(StepForm, ActionFields):
+    pass
+
+
+class ActionStatusForm(StepForm, ActionStatusFields):
+    pass
 
 
 class StartFollowUpForm(StepForm):

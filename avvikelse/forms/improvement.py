@@ -19,7 +19,6 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from ..models import (
-    ActionStatus,
     CheckMethod,
     Direction,
     EffortKind,
@@ -27,7 +26,7 @@ from ..models import (
     IndicatorSource,
     ProposalStatus,
 )
-from .case import REASON_MAX, TEXT_MAX, optional_id
+from .case import REASON_MAX, TEXT_MAX, ActionFields, ActionStatusFields, optional_id
 
 
 def _text(label, missing=None, *, max_length=TEXT_MAX, description=None):
@@ -221,18 +220,12 @@ class MeasurementForm(FlaskForm):
     )
 
 
-class EffortActionForm(FlaskForm):
-    description = _text(_l("Åtgärd"), _l("Beskriv åtgärden."), max_length=REASON_MAX)
-    owner = SelectField(_l("Ansvarig"), validators=[InputRequired(_l("Välj ansvarig."))])
-    due_on = DateField(_l("Klart senast"), validators=[InputRequired(_l("Välj datum."))])
+class EffortActionForm(ActionFields):
+    """Answer 4 becomes actions: the same fields as a case's actions."""
 
 
-class EffortActionStatusForm(FlaskForm):
-    status = SelectField(
-        _l("Status"),
-        coerce=ActionStatus,
-        choices=[SelectChoice(s.value, s.title) for s in ActionStatus],
-    )
+class EffortActionStatusForm(ActionStatusFields):
+    pass
 
 
 class EffortStatusForm(FlaskForm):
