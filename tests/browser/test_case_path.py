@@ -12,8 +12,8 @@ import pytest
 
 from avvikelse.services.demo import DEMO_PASSWORD
 
-from ..live_server import live_server
-from .test_smoke import CHROMIUM, CHROMIUM_ARGS, avvikelse_command, sync_api
+from .conftest import serve_demo
+from .test_smoke import sync_api
 
 pytestmark = pytest.mark.browser
 expect = sync_api.expect
@@ -26,24 +26,8 @@ COORDINATORS = ["ebba.granlund@regionblekinge.example", "sebastian.moberg@ronneb
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("case-path")
-    with live_server(
-        [avvikelse_command(), "serve", "--demo"],
-        env={"DATABASE_URL": f"sqlite:///{folder / 'demo.sqlite'}"},
-        cwd=folder,
-        log_path=folder / "serve.log",
-    ) as running:
+    with serve_demo(tmp_path_factory.mktemp("case-path")) as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        yield launched
-        launched.close()
 
 
 def session(browser, server, email, *, phone=False):

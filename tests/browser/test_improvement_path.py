@@ -18,9 +18,9 @@ import pytest
 from avvikelse import create_app
 from avvikelse.extensions import db
 
-from ..live_server import live_server
+from .conftest import serve_demo
 from .test_meeting_path import Steps
-from .test_smoke import CHROMIUM, CHROMIUM_ARGS, avvikelse_command, sync_api
+from .test_smoke import sync_api
 
 pytestmark = pytest.mark.browser
 expect = sync_api.expect
@@ -126,25 +126,9 @@ def close_a_case(database_url: str) -> int:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("improvement-path")
-    url = f"sqlite:///{folder / 'demo.sqlite'}"
-    with live_server(
-        [avvikelse_command(), "serve", "--demo"],
-        env={"DATABASE_URL": url},
-        cwd=folder,
-        log_path=folder / "serve.log",
-    ) as running:
-        running.case_id = close_a_case(url)
+    with serve_demo(folder) as running:
+        running.case_id = close_a_case(f"sqlite:///{folder / 'demo.sqlite'}")
         yield running
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        yield launched
-        launched.close()
 
 
 def test_effort_from_a_closed_case_and_a_triaged_proposal(browser, server, tmp_path):

@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from ..live_server import live_server
+from .conftest import serve_demo
 from .test_meeting_path import Steps
-from .test_smoke import CHROMIUM, CHROMIUM_ARGS, avvikelse_command, sync_api
+from .test_smoke import sync_api
 
 pytestmark = pytest.mark.browser
 expect = sync_api.expect
@@ -37,24 +37,8 @@ DECISION = "LSVO ger Samverkansgrupp Äldre i uppdrag att ta fram en gemensam ut
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     folder = tmp_path_factory.mktemp("recurrence-path")
-    database = folder / "demo.sqlite"
-    with live_server(
-        [avvikelse_command(), "serve", "--demo"],
-        env={"DATABASE_URL": f"sqlite:///{database}"},
-        cwd=folder,
-        log_path=folder / "serve.log",
-    ) as running:
-        yield running, database
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        yield launched
-        launched.close()
+    with serve_demo(folder) as running:
+        yield running, folder / "demo.sqlite"
 
 
 def _fast_forward(database, meeting_id: int, starts_at: datetime) -> None:

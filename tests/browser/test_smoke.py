@@ -14,7 +14,7 @@ import pytest
 
 from avvikelse.services.demo import DEMO_PASSWORD
 
-from ..live_server import live_server
+from .conftest import serve_demo
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -62,24 +62,8 @@ def demo_logins(output: str) -> list[dict[str, str]]:
 
 @pytest.fixture(scope="module")
 def demo_server(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("demo-server")
-    with live_server(
-        [avvikelse_command(), "serve", "--demo"],
-        env={"DATABASE_URL": f"sqlite:///{folder / 'demo.sqlite'}"},
-        cwd=folder,
-        log_path=folder / "serve.log",
-    ) as server:
+    with serve_demo(tmp_path_factory.mktemp("demo-server")) as server:
         yield server
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -1,0 +1,34 @@
+"""What every browser test module shares: one chromium per module, and the demo server."""
+
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from ..live_server import live_server
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from .test_smoke import CHROMIUM, CHROMIUM_ARGS, sync_api
+
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        yield launched
+        launched.close()
+
+
+@contextmanager
+def serve_demo(folder: Path):
+    """`avvikelse serve --demo` on a free port, its SQLite database and log in `folder`."""
+    from .test_smoke import avvikelse_command
+
+    with live_server(
+        [avvikelse_command(), "serve", "--demo"],
+        env={"DATABASE_URL": f"sqlite:///{folder / 'demo.sqlite'}"},
+        cwd=folder,
+        log_path=folder / "serve.log",
+    ) as running:
+        yield running
