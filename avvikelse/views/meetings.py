@@ -160,7 +160,16 @@ def assignment(assignment_id: int):
     item = db.session.get(Assignment, assignment_id)
     if item is None or not can_view_assignment(current_user, item):
         abort(404)
-    return render_template("meetings/assignment.html", assignment=item)
+    matter = item.decision.matter
+    if can_view_meetings(current_user, matter.group):
+        back = url_for(".detail", meeting_id=matter.meeting_id, _anchor=f"arende-{matter.id}")
+        back_text = _("Till beslutet på mötet")
+    else:  # the receiving group does not see the giving group's meetings
+        back = url_for(".group", group_id=item.to_group_id)
+        back_text = _("Till %(group)s", group=item.to_group.name)
+    return render_template(
+        "meetings/assignment.html", assignment=item, back=back, back_text=back_text
+    )
 
 
 def _year_form(now, posted=False) -> forms.YearPlanForm:

@@ -266,6 +266,9 @@ def _decide_with_assignment(app, mw):
 def test_the_assignment_is_a_printable_page_for_both_groups_only(app, client, auth, mw, clock):
     clock.now = MEETING_DAY
     assignment_id, receiver = _decide_with_assignment(app, mw)
+    login(auth, "lsvo_member")
+    page = client.get(f"/moten/uppdrag/{assignment_id}").get_data(as_text=True)
+    assert f'href="/moten/{mw["meeting"]}' not in page  # LSVO does not see the group's meetings
     for role in ("member", "lsvo_member"):
         login(auth, role)
         page = client.get(f"/moten/uppdrag/{assignment_id}").get_data(as_text=True)
