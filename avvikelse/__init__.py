@@ -22,6 +22,7 @@ def create_app(test_config: Mapping | None = None) -> Flask:
     from . import config as cfg
     from .cli import register_commands
     from .extensions import init_extensions
+    from .services.dates import install_clock
     from .views import register_blueprints
     from .views.errors import register_error_handlers
 
@@ -37,6 +38,7 @@ def create_app(test_config: Mapping | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
     cfg.finish(app.config, app.instance_path)
 
+    install_clock(app)
     init_extensions(app)
     register_blueprints(app)
     register_error_handlers(app)

@@ -50,6 +50,9 @@ class Defaults:
     ANSWER_REMINDER_DAYS = 3
     SCHEDULER_RENEW_SECONDS = 15
     SCHEDULER_LEASE_SECONDS = 45
+    # Test and demo only (env AVVIKELSE_CLOCK_SHIFT_FILE): a file holding seconds to add to the
+    # system clock, so a test runs this process on its frozen date (services/dates.py).
+    CLOCK_SHIFT_FILE = None
 
 
 ENV_VARIABLES = {
@@ -104,6 +107,11 @@ def finish(config, instance_path: str) -> None:
     elif config["SECRET_KEY"] == DEV_SECRET_KEY and env == "production":
         raise ConfigError("SECRET_KEY är utvecklingsnyckeln och får inte användas i drift.")
     _check_job_settings(config)
+    if config.get("CLOCK_SHIFT_FILE") and env not in ("test", "demo"):
+        raise ConfigError(
+            "CLOCK_SHIFT_FILE flyttar klockan och får bara användas i test och demo. / "
+            "CLOCK_SHIFT_FILE moves the clock and is for the test and demo environments only."
+        )
     if not config.get("SQLALCHEMY_DATABASE_URI"):
         config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(
             instance_path, "avvikelse.sqlite"

@@ -4,10 +4,10 @@ import enum
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Text
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..db import db, enum_column
+from ..db import UTCDateTime, db, enum_column
 
 
 class ActionStatus(enum.StrEnum):
@@ -49,8 +49,8 @@ class Action(db.Model):
         enum_column(ActionStatus, "action_status"), default=ActionStatus.PLANNED
     )
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     deviation = relationship("Deviation", back_populates="actions")
     decision = relationship("Decision", back_populates="actions")

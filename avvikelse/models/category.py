@@ -2,10 +2,10 @@
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..db import db
+from ..db import UTCDateTime, db
 
 
 class Category(db.Model):
@@ -18,7 +18,7 @@ class Category(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str | None] = mapped_column(String(500))
     position: Mapped[int] = mapped_column(default=0)
-    retired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     region = relationship("Region")
     parent = relationship("Category", remote_side=[id], back_populates="children")

@@ -4,10 +4,10 @@ import enum
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, CheckConstraint, Date, DateTime, ForeignKey, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..db import db, enum_column
+from ..db import UTCDateTime, db, enum_column
 
 
 class DecisionOutcome(enum.StrEnum):
@@ -48,11 +48,11 @@ class Decision(db.Model):
         enum_column(DecisionOutcome, "decision_outcome")
     )
     text: Mapped[str] = mapped_column(Text)
-    decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime())
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     quorum: Mapped[dict | None] = mapped_column(JSON)
     follow_up_on: Mapped[date | None] = mapped_column(Date, index=True)
-    follow_up_done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    follow_up_done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     matter = relationship("Matter", back_populates="decision", foreign_keys=[matter_id])
     recorded_by = relationship("User")
@@ -99,9 +99,9 @@ class Minutes(db.Model):
     correction_reason: Mapped[str | None] = mapped_column(Text)
     adjuster_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     chair_approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    chair_approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    adjuster_approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    chair_approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    adjuster_approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     content: Mapped[dict | None] = mapped_column(JSON)
 
     meeting = relationship("Meeting", back_populates="minutes")

@@ -12,7 +12,6 @@ from sqlalchemy import (
     JSON,
     CheckConstraint,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     String,
@@ -22,7 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..db import db, enum_column
+from ..db import UTCDateTime, db, enum_column
 from .group import TargetGroup
 
 
@@ -185,16 +184,16 @@ class Deviation(db.Model):
     risk_score: Mapped[int] = mapped_column(index=True)
     wants_feedback: Mapped[bool] = mapped_column(default=True)
     possible_serious: Mapped[bool] = mapped_column(default=False)
-    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     answer_due_on: Mapped[date | None] = mapped_column(Date)
     not_collaboration_reason: Mapped[str | None] = mapped_column(Text)
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("deviations.id"))
     decision: Mapped[str | None] = mapped_column(Text)
     evaluation: Mapped[str | None] = mapped_column(Text)
     closing_summary: Mapped[str | None] = mapped_column(Text)
-    escalated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}
@@ -267,7 +266,7 @@ class ConcernedOrganization(db.Model):
     status: Mapped[ConcernedStatus] = mapped_column(
         enum_column(ConcernedStatus, "concerned_status"), default=ConcernedStatus.PENDING
     )
-    requested_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     answer_due_on: Mapped[date | None] = mapped_column(Date)
     passed_to_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
     passed_reason: Mapped[str | None] = mapped_column(Text)
@@ -275,7 +274,7 @@ class ConcernedOrganization(db.Model):
     ivo_reported: Mapped[bool | None]
     ivo_reason: Mapped[str | None] = mapped_column(Text)
     ivo_decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    ivo_decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    ivo_decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     deviation = relationship("Deviation", back_populates="concerned")
     organization = relationship("Organization", foreign_keys=[organization_id])
@@ -296,7 +295,7 @@ class DeviationShare(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     deviation_id: Mapped[int] = mapped_column(ForeignKey("deviations.id"), index=True)
     group_id: Mapped[int] = mapped_column(ForeignKey("groups.id"), index=True)
-    shared_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    shared_at: Mapped[datetime] = mapped_column(UTCDateTime())
     shared_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     reason: Mapped[str | None] = mapped_column(Text)
 
@@ -325,7 +324,7 @@ class DeviationEvent(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     deviation_id: Mapped[int] = mapped_column(ForeignKey("deviations.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     actor_organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
     kind: Mapped[EventKind] = mapped_column(enum_column(EventKind, "event_kind"))
@@ -346,8 +345,8 @@ class DeviationDraft(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     title: Mapped[str | None] = mapped_column(String(150))
     data: Mapped[dict] = mapped_column(JSON)
 

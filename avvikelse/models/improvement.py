@@ -14,7 +14,6 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     Date,
-    DateTime,
     Float,
     ForeignKey,
     String,
@@ -24,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..db import db, enum_column
+from ..db import UTCDateTime, db, enum_column
 
 
 class FourQuestions(db.Model):
@@ -51,7 +50,7 @@ class FourQuestions(db.Model):
     possible_improvements: Mapped[str | None] = mapped_column(Text)
     measurement: Mapped[str | None] = mapped_column(Text)
     required_changes: Mapped[str | None] = mapped_column(Text)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
 
     deviation = relationship("Deviation")
@@ -157,9 +156,9 @@ class ImprovementEffort(db.Model):
     resources: Mapped[str | None] = mapped_column(Text)
     change_on: Mapped[date | None] = mapped_column(Date)
     conclusion: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     owner_group = relationship("Group")
     responsible = relationship("User", foreign_keys=[responsible_id])
@@ -184,7 +183,7 @@ class EffortEvent(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     effort_id: Mapped[int] = mapped_column(ForeignKey("improvement_efforts.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     from_status: Mapped[str | None] = mapped_column(String(30))
     to_status: Mapped[str | None] = mapped_column(String(30))
@@ -300,7 +299,7 @@ class Measurement(db.Model):
     period_start: Mapped[date] = mapped_column(Date)
     value: Mapped[float] = mapped_column(Float)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     indicator = relationship("Indicator", back_populates="measurements")
     recorded_by = relationship("User")
@@ -363,13 +362,13 @@ class ImprovementProposal(db.Model):
     deviation_id: Mapped[int | None] = mapped_column(ForeignKey("deviations.id"), unique=True)
     text: Mapped[str | None] = mapped_column(Text)
     proposer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     status: Mapped[ProposalStatus] = mapped_column(
         enum_column(ProposalStatus, "proposal_status"), default=ProposalStatus.OPEN
     )
     triage_note: Mapped[str | None] = mapped_column(Text)
     triaged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    triaged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    triaged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     effort_id: Mapped[int | None] = mapped_column(ForeignKey("improvement_efforts.id"))
 
     process = relationship("Process")

@@ -8,10 +8,10 @@ import enum
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import DateTime, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..db import db, enum_column
+from ..db import UTCDateTime, db, enum_column
 
 
 class MatterKind(enum.StrEnum):
@@ -66,14 +66,14 @@ class Meeting(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     group_id: Mapped[int] = mapped_column(ForeignKey("groups.id"))
-    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    ends_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     place: Mapped[str | None] = mapped_column(String(300))
     link: Mapped[str | None] = mapped_column(String(500))
     cancelled: Mapped[bool] = mapped_column(default=False)
-    notice_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    notice_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     notice_sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     group = relationship("Group")
     matters = relationship(
@@ -113,7 +113,7 @@ class Matter(db.Model):
         ForeignKey("decisions.id", use_alter=True)
     )
     minutes_id: Mapped[int | None] = mapped_column(ForeignKey("minutes.id"))
-    registered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    registered_at: Mapped[datetime] = mapped_column(UTCDateTime())
     late: Mapped[bool] = mapped_column(default=False)
     late_accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     added_after_notice: Mapped[bool] = mapped_column(default=False)
@@ -159,7 +159,7 @@ class WrittenView(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     matter_id: Mapped[int] = mapped_column(ForeignKey("matters.id"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     text: Mapped[str] = mapped_column(Text)
 
     matter = relationship("Matter", back_populates="written_views")

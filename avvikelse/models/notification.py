@@ -4,10 +4,10 @@ import enum
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..db import db, enum_column
+from ..db import UTCDateTime, db, enum_column
 
 
 class EmailStatus(enum.StrEnum):
@@ -49,15 +49,15 @@ class Notification(db.Model):
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
     url: Mapped[str | None] = mapped_column(String(500))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     email_status: Mapped[EmailStatus] = mapped_column(
         enum_column(EmailStatus, "email_status"), default=EmailStatus.PENDING, index=True
     )
     email_attempts: Mapped[int] = mapped_column(default=0)
     # Back-off: a failed e-mail is tried again no earlier than this.
-    email_next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    email_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    email_next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    email_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     email_error: Mapped[str | None] = mapped_column(Text)
     # Structured content for e-mails that list several things (the weekly digest).
     data: Mapped[dict | None] = mapped_column(JSON)
@@ -75,6 +75,6 @@ class EmailPreference(db.Model):
     delivery: Mapped[EmailDelivery] = mapped_column(
         enum_column(EmailDelivery, "email_delivery"), default=EmailDelivery.IMMEDIATELY
     )
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     user = relationship("User")

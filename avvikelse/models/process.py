@@ -8,10 +8,10 @@ import enum
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Date, DateTime, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..db import db, enum_column
+from ..db import UTCDateTime, db, enum_column
 
 
 class Process(db.Model):
@@ -72,7 +72,7 @@ class MaintenanceEntry(db.Model):
     done_on: Mapped[date] = mapped_column(Date)
     description: Mapped[str] = mapped_column(Text)
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     process = relationship("Process", back_populates="maintenance")
     recorded_by = relationship("User")
@@ -106,7 +106,7 @@ class ApplicationCheck(db.Model):
     result: Mapped[str] = mapped_column(Text)
     follow_up: Mapped[str | None] = mapped_column(Text)
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     process = relationship("Process", back_populates="application_checks")
     recorded_by = relationship("User")
