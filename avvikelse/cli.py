@@ -45,9 +45,9 @@ def serve_command(demo: bool, host: str, port: int):
     from .config import ConfigError
     from .extensions import db
     from .services import WorkflowError
+    from .services.dates import now
     from .services.demo import DEMO_PASSWORD, load_demo
     from .services.regions import RegionFileError
-    from .views import utcnow
 
     overrides = {"AVVIKELSE_ENV": "demo"} if demo and "AVVIKELSE_ENV" not in os.environ else {}
     try:
@@ -60,7 +60,7 @@ def serve_command(demo: bool, host: str, port: int):
         _load_region_or_fail(region_name)
         if demo:
             try:
-                logins = load_demo(region_name, now=utcnow())
+                logins = load_demo(region_name, now=now())
             except (RegionFileError, WorkflowError) as error:
                 raise click.ClickException(str(error)) from error
         db.session.commit()
@@ -222,9 +222,8 @@ def scheduler_command():
 @with_appcontext
 def generate_command(rows: int, patterns: int | None, seed: int, sweep: bool):
     """Synthetic deviations with planted recurring patterns (bench and demo databases only)."""
-    from datetime import UTC, datetime
-
     from .extensions import db
+    from .services import dates
     from .services.recurrence import sweep_recurrence
     from .services.synthetic import Plan, generate
 
@@ -232,7 +231,7 @@ def generate_command(rows: int, patterns: int | None, seed: int, sweep: bool):
     db.session.commit()
     click.echo(f"{truth.rows} avvikelser, {len(truth.patterns)} planterade mönster.")
     if sweep:
-        summary = sweep_recurrence(now=datetime.now(UTC), full=True)
+        summary = sweep_recurrence(now=dates.now(), full=True)
         db.session.commit()
         click.echo(f"Svepning: {summary}")
 

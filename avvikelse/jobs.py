@@ -10,11 +10,12 @@ import os
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from .services import dates
 from .services.digest import send_weekly_digest
 from .services.minutes import add_due_follow_ups
 from .services.notifications import send_outbox
@@ -134,7 +135,7 @@ def run_job(name: str, *, now: datetime | None = None, runner: str | None = None
     from .extensions import db
     from .models import JobRun
 
-    started = datetime.now(UTC)
+    started = dates.now()
     run = JobRun(job=name, runner=runner or runner_name("hand"), started_at=started)
     try:
         summary = JOBS[name].function(now=now or started)
@@ -147,7 +148,7 @@ def run_job(name: str, *, now: datetime | None = None, runner: str | None = None
         errors = summary.pop("errors", None)
         run.ok, run.summary = not errors, summary
         run.error = "\n".join(errors) if errors else None
-    run.finished_at = datetime.now(UTC)
+    run.finished_at = dates.now()
     db.session.add(run)
     db.session.commit()
     return run

@@ -371,8 +371,6 @@ def can_send_written_view(user, matter, *, now) -> bool:
     if meeting is None or meeting.cancelled or matter.decision is not None:
         return False
     starts_at = meeting.starts_at
-    if starts_at.tzinfo is None:  # SQLite returns the stored UTC value naive
-        starts_at = starts_at.replace(tzinfo=now.tzinfo)
     return now < starts_at and has_group_permission(
         user, matter.group, Permission.MEETING_PARTICIPATE
     )

@@ -7,11 +7,14 @@ lease row it renews every SCHEDULER_RENEW_SECONDS and anyone may take once it is
 SCHEDULER_LEASE_SECONDS old. The others retry at every renewal, so one of them takes over within
 a lease of the holder's death. The lock is checked again before every run (STYLE.md 2.7), and
 the notification keys keep even an overlap from sending anything twice.
+
+Leases and triggers run on the system clock: they are between processes and in real time.
+The jobs themselves get the app's clock (jobs.run_job).
 """
 
 import logging
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
@@ -20,6 +23,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from .jobs import JOBS, run_job, runner_name
 from .models import SchedulerLease
+from .services.dates import system_now
 
 logger = logging.getLogger(__name__)
 
@@ -29,10 +33,6 @@ LEASE_NAME = "scheduler"
 ADVISORY_LOCK_KEY = 0x41565649
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600}
 LEASES = SchedulerLease.__table__
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class LeaseLock:
@@ -45,7 +45,7 @@ class LeaseLock:
 
     def acquire(self) -> bool:
         """Take or renew the lease; False while another holder's lease runs."""
-        now = utcnow()
+        now = system_now()
         row = LEASES.c
         with self.engine.begin() as connection:
             renewed = connection.execute(
@@ -83,7 +83,7 @@ class LeaseLock:
             connection.execute(
                 update(LEASES)
                 .where(LEASES.c.name == LEASE_NAME, LEASES.c.holder == self.holder)
-                .values(expires_at=utcnow())
+                .values(expires_at=system_now())
             )
 
 
@@ -119,7 +119,7 @@ class AdvisoryLock:
         return True
 
     def _record(self) -> None:
-        now = utcnow()
+        now = system_now()
         row = LEASES.c
         with self.engine.begin() as connection:
             values = {"holder": self.record.holder, "expires_at": now + self.record.lease}
@@ -194,7 +194,7 @@ class Leader:
             self.heartbeat,
             IntervalTrigger(seconds=self.renew_seconds, timezone=TIMEZONE),
             id="leader-heartbeat",
-            next_run_time=utcnow(),
+            next_run_time=system_now(),
         )
 
     def check(self) -> bool:

@@ -1,6 +1,6 @@
 """Accounts: password hashing, log-in throttling, creating users."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -56,7 +56,7 @@ def authenticate(email: str, password: str, *, now: datetime) -> User:
     if user is None or not user.password_hash:
         _check_dummy(password)
         raise refused
-    if user.locked_until is not None and _aware(user.locked_until) > now:
+    if user.locked_until is not None and user.locked_until > now:
         raise WorkflowError(
             _(
                 "För många misslyckade inloggningar. Försök igen om %(minutes)d minuter.",
@@ -77,11 +77,6 @@ def authenticate(email: str, password: str, *, now: datetime) -> User:
     user.last_login_at = now
     db.session.flush()
     return user
-
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite returns naive datetimes; everything we store is UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def create_user(

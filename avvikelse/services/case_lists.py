@@ -38,8 +38,7 @@ from ..models import (
 )
 from ..permissions import coordinator_organization_ids, manages_group, visible_deviations
 from .admin import category_tree, flatten, group_list, organization_options
-from .deviations import STOCKHOLM
-from .reporting import aware
+from .dates import STOCKHOLM, as_utc
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100
@@ -70,7 +69,7 @@ class Cursor:
     id: int
 
     def encode(self) -> str:
-        return f"{aware(self.at).isoformat()},{self.id}"
+        return f"{self.at.isoformat()},{self.id}"
 
     @classmethod
     def decode(cls, value: str | None) -> "Cursor | None":
@@ -80,7 +79,7 @@ class Cursor:
         moment, _sep, row_id = value.rpartition(",")
         try:
             at = datetime.fromisoformat(moment)
-            return cls(aware(at).astimezone(UTC), int(row_id))
+            return cls(as_utc(at), int(row_id))
         except ValueError:
             return None
 
@@ -105,7 +104,7 @@ def _keyset_page(statement: Select, time_column, id_column, fore: Cursor | None,
         return Page(rows, None)
     rows = rows[:size]
     last = rows[-1]
-    return Page(rows, Cursor(aware(at(last)), last.id))
+    return Page(rows, Cursor(at(last), last.id))
 
 
 def local_day_start(day: date) -> datetime:

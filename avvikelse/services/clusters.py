@@ -39,11 +39,10 @@ from ..models import (
 )
 from ..permissions import can_decide_suggestion, can_manage_cluster, can_triage
 from . import WorkflowError
-from .deviations import decide, group_managers, guard_text, hand_over, local_today
+from .dates import local_today, month_index, month_label
+from .deviations import decide, group_managers, guard_text, hand_over
 from .notifications import notify_many
-from .recurrence import describe, month_index
-from .reporting import aware
-from .trends import month_label
+from .recurrence import describe
 
 QUESTION_TITLES = (
     ("current_state", "Hur fungerar processen/verksamheten i dagsläget?"),
@@ -229,14 +228,14 @@ def timeline(cluster: Cluster, events, numbers: dict[int, str]) -> list[Timeline
         number = m.deviation.number
         entries.append(
             TimelineEntry(
-                aware(m.added_at),
+                m.added_at,
                 _("%(number)s lades till: %(reason)s", number=number, reason=m.reason),
             )
         )
         if m.removed_at:
             entries.append(
                 TimelineEntry(
-                    aware(m.removed_at),
+                    m.removed_at,
                     _("%(number)s togs bort: %(reason)s", number=number, reason=m.removed_reason),
                 )
             )
@@ -246,13 +245,13 @@ def timeline(cluster: Cluster, events, numbers: dict[int, str]) -> list[Timeline
         else:
             what = DeviationState(event.to_state).title
         entries.append(
-            TimelineEntry(aware(event.created_at), f"{numbers[event.deviation_id]}: {what}")
+            TimelineEntry(event.created_at, f"{numbers[event.deviation_id]}: {what}")
         )
     if cluster.handed_over_at:
-        entries.append(TimelineEntry(aware(cluster.handed_over_at), _("Överlämnat till LSVO")))
+        entries.append(TimelineEntry(cluster.handed_over_at, _("Överlämnat till LSVO")))
     if cluster.decided_at:
         entries.append(
-            TimelineEntry(aware(cluster.decided_at), _("LSVO beslutade: %(d)s", d=cluster.decision))
+            TimelineEntry(cluster.decided_at, _("LSVO beslutade: %(d)s", d=cluster.decision))
         )
     return sorted(entries, key=lambda entry: entry.at)
 

@@ -24,9 +24,9 @@ from ..models import (
     User,
 )
 from . import WorkflowError
-from .accounts import _aware, hash_password
-from .deviations import local_today
-from .improvement import add_months, period_start
+from .accounts import hash_password
+from .dates import add_months, local_today
+from .improvement import period_start
 from .meetings import plan_year
 from .regions import RegionFileError, read_region_file
 
@@ -62,7 +62,7 @@ def load_demo(name_or_path: str | Path, *, now: datetime) -> list[tuple[str, Use
         for user in without_password:
             user.password_hash = password_hash
     for user in users.values():
-        if user.locked_until is not None and _aware(user.locked_until) > now:
+        if user.locked_until is not None and user.locked_until > now:
             user.locked_until = None
             user.failed_logins = 0
     db.session.flush()

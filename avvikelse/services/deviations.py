@@ -6,7 +6,6 @@ flushes, and writes an event on the case's timeline. Nothing here commits.
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlalchemy import select, update
@@ -44,11 +43,10 @@ from ..permissions import (
     coordinator_organization_ids,
 )
 from . import WorkflowError
+from .dates import local_today
 from .notifications import notify_many
 from .personal_data import check_fields, message
 from .recurrence import check_deviation
-
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 
 class PersonalDataError(WorkflowError):
@@ -85,10 +83,6 @@ def guard_text(**fields: str | None) -> dict:
 def check_version(deviation: Deviation, version: int | None) -> None:
     if version is not None and int(version) != deviation.version:
         raise StaleEditError()
-
-
-def local_today(now: datetime) -> date:
-    return now.astimezone(STOCKHOLM).date()
 
 
 def record_event(

@@ -31,7 +31,7 @@ from ..models import (
     User,
 )
 from .case_page import category_label
-from .deviations import local_today
+from .dates import local_today
 from .notifications import held_for_digest, notify, users_with_held_email
 from .recurrence import describe
 from .reminders import Sweep, case_url

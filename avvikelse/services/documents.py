@@ -24,7 +24,6 @@ from .. import PACKAGE_DIR
 from ..models import DecisionOutcome, MatterKind, Meeting, MembershipRole, Minutes
 from .case_page import category_label
 from .meeting_deadlines import deadlines_for
-from .meetings import as_utc
 from .minutes import build_content, public_content
 
 FONT_DIR = PACKAGE_DIR / "static" / "fonts"
@@ -96,7 +95,7 @@ def notice_pdf(meeting: Meeting) -> bytes:
     carries no more of a case than the minutes do.
     """
     group = meeting.group
-    deadlines = deadlines_for(as_utc(meeting.starts_at))
+    deadlines = deadlines_for(meeting.starts_at)
     pdf = _Document(
         _("Kallelse: %(group)s %(date)s", group=group.display_name, date=deadlines.meeting_day)
     )

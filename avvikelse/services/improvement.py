@@ -6,7 +6,7 @@ Nothing here commits; the clock and the actor come from the caller.
 """
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from flask import url_for
 from flask_babel import gettext as _
@@ -49,7 +49,8 @@ from ..permissions import can_manage_effort, can_manage_process, effort_groups
 from . import WorkflowError
 from . import run_chart as charts
 from .clusters import cluster_cases
-from .deviations import STOCKHOLM, guard_text, local_today
+from .dates import STOCKHOLM, add_months, local_today, month_start
+from .deviations import guard_text
 from .meetings import add_system_matter
 from .notifications import notify
 
@@ -61,20 +62,11 @@ def _clean(value: str | None) -> str | None:
     return value or None
 
 
-def month_start(day: date) -> date:
-    return day.replace(day=1)
-
-
 def period_start(day: date, frequency: Frequency) -> date:
     """The first day of the period `day` falls in (month, quarter or year)."""
     months = frequency.months
     month = ((day.month - 1) // months) * months + 1
     return date(day.year, month, 1)
-
-
-def add_months(day: date, months: int) -> date:
-    index = day.year * 12 + day.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
 
 
 # --- The four questions -------------------------------------------------------------------------
@@ -534,9 +526,7 @@ def deviation_counts(
         )
     counts = {add_months(first, k): 0 for k in range(months)}
     for submitted_at in db.session.scalars(query):
-        if submitted_at.tzinfo is None:  # SQLite hands back the stored UTC value naive
-            submitted_at = submitted_at.replace(tzinfo=UTC)
-        month = month_start(submitted_at.astimezone(STOCKHOLM).date())
+        month = month_start(local_today(submitted_at))
         if month in counts:
             counts[month] += 1
     return [charts.Point(month, float(count)) for month, count in counts.items()]

@@ -9,7 +9,6 @@ from sqlalchemy import select
 
 from ..db import db
 from ..models import JobRun, SchedulerLease
-from .meetings import as_utc
 
 # The counters the job functions return, as the page names them; an unknown one shows as is.
 SUMMARY_LABELS = {
@@ -86,5 +85,5 @@ def leader_status(*, now: datetime) -> LeaderStatus | None:
     lease = db.session.scalar(select(SchedulerLease))
     if lease is None:
         return None
-    expires = as_utc(lease.expires_at)
-    return LeaderStatus(lease.holder, as_utc(lease.acquired_at), expires, expires > now)
+    expires = lease.expires_at
+    return LeaderStatus(lease.holder, lease.acquired_at, expires, expires > now)

@@ -6,9 +6,9 @@ at the latest the week before the agenda is sent. Dates are Stockholm calendar d
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
+from .dates import local_today
+
 NOTICE_DAYS_BEFORE = 7
 REGISTRATION_DAYS_BEFORE_NOTICE = 7
 
@@ -20,14 +20,14 @@ class MeetingDeadlines:
     registration_closes: date  # last day to register a matter for this meeting
 
     def registration_open(self, now: datetime) -> bool:
-        return now.astimezone(STOCKHOLM).date() <= self.registration_closes
+        return local_today(now) <= self.registration_closes
 
     def notice_overdue(self, now: datetime) -> bool:
-        return now.astimezone(STOCKHOLM).date() > self.notice_due
+        return local_today(now) > self.notice_due
 
 
 def deadlines_for(starts_at: datetime) -> MeetingDeadlines:
-    day = starts_at.astimezone(STOCKHOLM).date()
+    day = local_today(starts_at)
     notice_due = day - timedelta(days=NOTICE_DAYS_BEFORE)
     return MeetingDeadlines(
         meeting_day=day,

@@ -36,8 +36,9 @@ from ..permissions import (
     manages_group,
 )
 from . import WorkflowError, clusters
-from .deviations import add_action, check_version, decide, guard_text, hand_over, local_today
-from .meeting_deadlines import STOCKHOLM, deadlines_for
+from .dates import STOCKHOLM, local_today
+from .deviations import add_action, check_version, decide, guard_text, hand_over
+from .meeting_deadlines import deadlines_for
 from .notifications import notify_many
 from .quorum import QuorumStatus, meeting_quorum
 
@@ -113,11 +114,6 @@ def add_system_matter(
 
 
 # --- Planning -------------------------------------------------------------------------------
-
-
-def as_utc(moment: datetime) -> datetime:
-    """SQLite hands timezone-aware columns back naive (they were stored as UTC)."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def local_moment(day: date, at: time) -> datetime:
@@ -205,7 +201,7 @@ def plan_year(
     """Plan many meetings at once; days that already have a meeting or have passed are skipped,
     so planning the same year twice does not double the meetings."""
     _require_manager(group, actor)
-    taken = {deadlines_for(as_utc(m.starts_at)).meeting_day for m in group_meetings(group)}
+    taken = {deadlines_for(m.starts_at).meeting_day for m in group_meetings(group)}
     planned = []
     for day in sorted(set(days)):
         if day in taken or local_moment(day, starts) <= now:
@@ -291,7 +287,7 @@ def annual_cycle(groups: list[Group], year: int) -> AnnualCycle:
             .order_by(Meeting.starts_at)
         )
         for meeting in meetings:
-            month = as_utc(meeting.starts_at).astimezone(STOCKHOLM).month
+            month = meeting.starts_at.astimezone(STOCKHOLM).month
             cells.setdefault((meeting.group_id, month), []).append(meeting)
     return AnnualCycle(year, sorted(groups, key=lambda g: g.name), cells)
 
@@ -336,7 +332,7 @@ def cancel_meeting(meeting: Meeting, *, actor: User, now: datetime) -> Meeting |
     _require_manager(meeting.group, actor)
     if meeting.cancelled:
         raise WorkflowError(_("Mötet är redan inställt."))
-    if as_utc(meeting.starts_at) <= now:
+    if meeting.starts_at <= now:
         raise WorkflowError(_("Ett möte som har börjat kan inte ställas in."))
     if any(m.decision is not None for m in meeting.matters):
         raise WorkflowError(_("Mötet har redan beslut och kan inte ställas in."))
@@ -365,7 +361,7 @@ def cancel_meeting(meeting: Meeting, *, actor: User, now: datetime) -> Meeting |
 
 def meeting_date(meeting: Meeting) -> date:
     """The meeting's day in Stockholm (the stored instant is UTC)."""
-    return deadlines_for(as_utc(meeting.starts_at)).meeting_day
+    return deadlines_for(meeting.starts_at).meeting_day
 
 
 def _day(meeting: Meeting) -> str:
@@ -438,13 +434,13 @@ def raise_matter(
     group = meeting.group
     if not can_raise_matter(actor, group):
         raise WorkflowError(_("Bara gruppens ledamöter kan anmäla ärenden."))
-    if meeting.cancelled or as_utc(meeting.starts_at) <= now:
+    if meeting.cancelled or meeting.starts_at <= now:
         raise WorkflowError(_("Mötet har redan varit eller är inställt. Välj ett kommande möte."))
     if raised_by is RaisedBy.SYSTEM:
         raise WorkflowError(_("Välj vem som aktualiserar ärendet."))
     presentation = presentation.cleaned()
     _check_presenter(group, presentation.presenter)
-    late = meeting.agenda_locked or not deadlines_for(as_utc(meeting.starts_at)).registration_open(
+    late = meeting.agenda_locked or not deadlines_for(meeting.starts_at).registration_open(
         now
     )
     chair = _is_chair(actor, group)
@@ -637,7 +633,7 @@ def send_notice(meeting: Meeting, *, actor: User, now: datetime) -> NoticeResult
         raise WorkflowError(_("Mötet är inställt."))
     if meeting.agenda_locked:
         raise WorkflowError(_("Kallelsen är redan skickad."))
-    if as_utc(meeting.starts_at) <= now:
+    if meeting.starts_at <= now:
         raise WorkflowError(_("Mötet har redan börjat."))
     moved = [m for m in meeting.matters if m.late and m.late_accepted_by_id is None]
     target = following_meeting(meeting) if moved else None
@@ -665,7 +661,7 @@ def send_notice(meeting: Meeting, *, actor: User, now: datetime) -> NoticeResult
         url=f"/moten/{meeting.id}/kallelse",
         due=f"meeting-{meeting.id}",
     )
-    overdue = deadlines_for(as_utc(meeting.starts_at)).notice_overdue(now)
+    overdue = deadlines_for(meeting.starts_at).notice_overdue(now)
     return NoticeResult(overdue=overdue, moved=moved, recipients=recipients)
 
 
@@ -675,7 +671,7 @@ def send_notice(meeting: Meeting, *, actor: User, now: datetime) -> NoticeResult
 def _require_meeting_day(meeting: Meeting, now: datetime) -> None:
     if meeting.cancelled:
         raise WorkflowError(_("Mötet är inställt."))
-    if local_today(now) < deadlines_for(as_utc(meeting.starts_at)).meeting_day:
+    if local_today(now) < deadlines_for(meeting.starts_at).meeting_day:
         raise WorkflowError(_("Det går först på mötesdagen."))
 
 

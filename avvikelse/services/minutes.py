@@ -40,11 +40,11 @@ from ..models import (
 from ..permissions import can_edit_minutes, is_group_chair
 from . import WorkflowError
 from .case_page import category_label
-from .deviations import STOCKHOLM, guard_text, local_today
+from .dates import STOCKHOLM, local_today
+from .deviations import guard_text
 from .meetings import add_system_matter
 from .quorum import meeting_quorum
 from .reminders import Sweep
-from .reporting import aware
 
 ROLE_ORDER = {
     MembershipRole.CHAIR: 0,
@@ -157,8 +157,8 @@ def _matter(position: int, matter: Matter) -> dict:
 def build_content(meeting: Meeting) -> dict:
     """The minutes as data: deterministic (no timestamps of its own) and JSON-native, so that a
     draft can be compared with the snapshot an earlier approval was given for."""
-    starts = aware(meeting.starts_at).astimezone(STOCKHOLM)
-    ends = aware(meeting.ends_at).astimezone(STOCKHOLM) if meeting.ends_at else None
+    starts = meeting.starts_at.astimezone(STOCKHOLM)
+    ends = meeting.ends_at.astimezone(STOCKHOLM) if meeting.ends_at else None
     return {
         "group": {
             "id": meeting.group.id,
@@ -205,7 +205,7 @@ def draft_minutes(meeting: Meeting, *, actor, now: datetime) -> Minutes:
     _require_manager(actor, meeting.group)
     if meeting.cancelled:
         raise WorkflowError(_("Mötet är inställt och får inget protokoll."))
-    if aware(meeting.starts_at) > now:
+    if meeting.starts_at > now:
         raise WorkflowError(_("Protokollet kan upprättas först när mötet har börjat."))
     existing = latest_minutes(meeting)
     if existing is not None:
@@ -478,7 +478,7 @@ def add_due_follow_ups(*, now: datetime) -> dict:
 
     def step(decision: Decision) -> None:
         matter = decision.matter
-        decided = aware(decision.decided_at).astimezone(STOCKHOLM).date().isoformat()
+        decided = local_today(decision.decided_at).isoformat()
         subject = matter.deviation.number if matter.deviation is not None else matter.title
         add_system_matter(
             matter.group,

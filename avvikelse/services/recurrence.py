@@ -45,30 +45,10 @@ from ..models import (
 )
 from ..permissions import can_triage
 from . import WorkflowError
+from .dates import local_today, month_index, months_after, months_before
 
 # How many cases of one key a check reads at most: enough to show, bounded for the cost.
 CASE_CAP = 500
-
-
-def month_index(day: date) -> int:
-    return day.year * 12 + day.month - 1
-
-
-def months_before(day: date, months: int) -> date:
-    """The same day `months` earlier (clamped to the month's length), the window's start."""
-    index = month_index(day) - months
-    year, month = divmod(index, 12)
-    month += 1
-    for candidate in (day.day, 30, 29, 28):
-        try:
-            return date(year, month, candidate)
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
-
-
-def months_after(day: date, months: int) -> date:
-    return months_before(day, -months)
 
 
 def pair_key(a: int, b: int) -> str:
@@ -417,7 +397,7 @@ def _latest_group(case_ids: list[int]) -> int:
 
 def sweep_region(region: Region, *, now: datetime, since: date | None) -> int:
     """Evaluate every recurring key; `since` None walks the whole history window by window."""
-    today = now.date()
+    today = local_today(now)
     n, months = region.recurrence_min_count, region.recurrence_months
     start = since or date(1900, 1, 1)
     candidates = db.session.execute(
@@ -456,7 +436,7 @@ def sweep_recurrence(*, now: datetime, full: bool = False) -> dict:
 
     summary = {"regions": 0, "recurring": 0, "trends": 0}
     for region in db.session.scalars(select(Region).order_by(Region.id)):
-        since = None if full else months_before(now.date(), region.recurrence_months)
+        since = None if full else months_before(local_today(now), region.recurrence_months)
         summary["regions"] += 1
         summary["recurring"] += sweep_region(region, now=now, since=since)
         summary["trends"] += len(detect_rising_trends(region, now=now))
@@ -519,7 +499,7 @@ def reporter_hint(
         )
         if o.id != own
     ]
-    today = now.date()
+    today = local_today(now)
     start = months_before(today, region.recurrence_months)
     best = None
     for counterpart in counterparts:

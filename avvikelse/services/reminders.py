@@ -29,9 +29,9 @@ from ..models import (
     User,
 )
 from .case_page import category_label
-from .deviations import coordinators_of, group_managers, local_today
+from .dates import local_today
+from .deviations import coordinators_of, group_managers
 from .meeting_deadlines import deadlines_for
-from .meetings import as_utc
 from .notifications import notify_many
 
 logger = logging.getLogger(__name__)
@@ -157,7 +157,7 @@ def send_answer_reminders(*, now: datetime) -> dict:
 def _asked_inside_window(concerned: ConcernedOrganization, window_opens: date) -> bool:
     return (
         concerned.requested_at is not None
-        and local_today(as_utc(concerned.requested_at)) > window_opens
+        and local_today(concerned.requested_at) > window_opens
     )
 
 
@@ -187,7 +187,7 @@ def send_meeting_reminders(*, now: datetime) -> dict:
     sweep = Sweep(registration_closes=0, notice_due=0, notice_overdue=0)
 
     def step(meeting: Meeting) -> None:
-        deadlines = deadlines_for(as_utc(meeting.starts_at))
+        deadlines = deadlines_for(meeting.starts_at)
         day = deadlines.meeting_day.isoformat()
         common = {"now": now, "about": f"meeting-{meeting.id}", "url": f"/moten/{meeting.id}"}
         group = meeting.group.display_name

@@ -6,7 +6,7 @@ what the reporter's form needs around it. Nothing here commits.
 """
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, or_, select
@@ -167,11 +167,6 @@ class MyReports:
     drafts: list[DeviationDraft]
 
 
-def aware(moment: datetime) -> datetime:
-    """SQLite returns naive datetimes; everything stored is UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def my_reports(
     user: User, *, fore: tuple[datetime, int] | None = None, size: int = MY_REPORTS_PAGE_SIZE
 ) -> MyReports:
@@ -206,5 +201,5 @@ def my_reports(
     if len(deviations) > size:
         deviations = deviations[:size]
         last = deviations[-1]
-        next_cursor = (aware(last.submitted_at), last.id)
+        next_cursor = (last.submitted_at, last.id)
     return MyReports(deviations, next_cursor, user_drafts(user))

@@ -20,7 +20,7 @@ from sqlalchemy.orm import joinedload
 from ..db import db
 from ..models import ConcernedOrganization, Deviation, RecurrenceKey, Region
 from ..permissions import visible_deviations
-from .recurrence import months_before
+from .dates import months_before
 
 WORD = re.compile(r"\w+", re.UNICODE)
 START, STOP = "\u27e6", "\u27e7"

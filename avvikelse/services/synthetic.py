@@ -31,7 +31,8 @@ from ..models import (
     TargetGroup,
     User,
 )
-from .recurrence import deviation_key_values, month_index
+from .dates import month_index
+from .recurrence import deviation_key_values
 
 WORDS = (
     "utskrivning inskrivningsmeddelande läkemedelslista hemsjukvård hemtjänst vårdplanering "

@@ -17,16 +17,12 @@ from sqlalchemy import func, select
 
 from ..db import db
 from ..models import Category, Organization, RecurrenceKey, Region, Suggestion, SuggestionKind
-from .recurrence import month_index, suggest
+from .dates import local_today, month_index, month_label
+from .recurrence import suggest
 
 MONTHS = 24
 RUN = 8
 TOP = 8
-
-
-def month_label(index: int) -> str:
-    year, month = divmod(index, 12)
-    return f"{year}-{month + 1:02d}"
 
 
 @dataclass
@@ -110,7 +106,7 @@ def region_charts(
 ) -> list[Chart]:
     """Charts for the region's categories (kind "c") or organization pairs ("o") over the last
     24 complete months, the busiest `top` first (None: every key, for the sweep)."""
-    last = month_index(now.date()) - 1
+    last = month_index(local_today(now)) - 1
     first = last - MONTHS + 1
     rows = db.session.execute(
         select(RecurrenceKey.key, RecurrenceKey.month, func.count())

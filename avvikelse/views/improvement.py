@@ -46,7 +46,7 @@ from ..permissions import (
 )
 from ..services import WorkflowError, case_page, run_chart
 from ..services import improvement as service
-from ..services.deviations import local_today
+from ..services.dates import local_today
 from . import attach, form_step, utcnow
 
 bp = Blueprint("improvement", __name__, url_prefix="/forbattring")

@@ -13,7 +13,7 @@ from ..forms import EmptyForm
 from ..forms.inbox import CaseFilterForm
 from ..permissions import manages_group
 from ..services import case_lists
-from ..services.deviations import local_today
+from ..services.dates import local_today
 from ..services.notifications import mark_read, unread_count
 from . import utcnow
 from .auth import safe_next

@@ -44,7 +44,8 @@ from ..permissions import (
 )
 from ..services import WorkflowError, case_page, documents
 from ..services import meetings as service
-from ..services.deviations import PersonalDataError, local_today
+from ..services.dates import local_today
+from ..services.deviations import PersonalDataError
 from ..services.meeting_deadlines import deadlines_for
 from ..services.quorum import meeting_quorum, quorum_status
 from . import pdf_download, utcnow
@@ -101,11 +102,11 @@ class MeetingRow:
 
 
 def _row(meeting: Meeting, now) -> MeetingRow:
-    deadlines = deadlines_for(service.as_utc(meeting.starts_at))
+    deadlines = deadlines_for(meeting.starts_at)
     overdue = False
     if meeting.cancelled:
         status = _("Inställt")
-    elif service.as_utc(meeting.starts_at) <= now:
+    elif meeting.starts_at <= now:
         status = _("Har varit")
     elif meeting.agenda_locked:
         status = _("Kallelsen skickad")
@@ -185,8 +186,8 @@ def _year_form(now, posted=False) -> forms.YearPlanForm:
 
 def _render_group(group: Group, now, *, meeting_form=None, year_form=None, status=200):
     meetings = service.group_meetings(group)
-    upcoming = [_row(m, now) for m in meetings if service.as_utc(m.starts_at) > now]
-    past = [_row(m, now) for m in reversed(meetings) if service.as_utc(m.starts_at) <= now]
+    upcoming = [_row(m, now) for m in meetings if m.starts_at > now]
+    past = [_row(m, now) for m in reversed(meetings) if m.starts_at <= now]
     html = render_template(
         "meetings/group.html",
         group=group,
@@ -298,7 +299,7 @@ def new_matter(group_id: int):
     coming = [
         m
         for m in service.group_meetings(group)
-        if not m.cancelled and service.as_utc(m.starts_at) > now
+        if not m.cancelled and m.starts_at > now
     ]
     if request.method == "POST":
         form = forms.MatterForm()
@@ -451,7 +452,7 @@ class MeetingPage:
         self.present = {a.membership_id for a in meeting.attendance if a.present}
         self.attendance_taken = bool(meeting.attendance)
         self.meeting_day_reached = self.today >= _day(meeting)
-        self.future = service.as_utc(meeting.starts_at) > now
+        self.future = meeting.starts_at > now
 
     def failed(self, key: str, item: int | None = None) -> bool:
         return bool(self.failure and (self.failure.key, self.failure.item) == (key, item))

@@ -25,8 +25,8 @@ from ..models import Decision, DecisionOutcome, Group, MatterKind, Meeting, Memb
 from ..permissions import can_edit_minutes, can_read_minutes, is_group_chair, require, signs_minutes
 from ..services import WorkflowError, documents
 from ..services import minutes as service
-from ..services.deviations import STOCKHOLM, PersonalDataError, local_today
-from ..services.reporting import aware
+from ..services.dates import STOCKHOLM, local_today
+from ..services.deviations import PersonalDataError
 from . import pdf_download, utcnow
 
 bp = Blueprint("minutes", __name__, url_prefix="/moten")
@@ -36,7 +36,7 @@ def local(moment: datetime | None) -> str:
     """A stored UTC moment as Stockholm wall-clock time, for the approval lines."""
     if moment is None:
         return ""
-    return aware(moment).astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M")
+    return moment.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M")
 
 
 def _meeting_or_404(meeting_id: int) -> Meeting:
@@ -110,7 +110,7 @@ def _render(meeting: Meeting, *, version: int | None = None, failed=None, status
         discussion_fields={m.id: discussion[discussion_field_name(m.id)] for m in meeting.matters}
         if discussion
         else {},
-        held=aware(meeting.starts_at) <= utcnow() and not meeting.cancelled,
+        held=meeting.starts_at <= utcnow() and not meeting.cancelled,
         is_chair=is_group_chair(current_user, meeting.group),
         local=local,
         MatterKind=MatterKind,

@@ -24,7 +24,7 @@ from ..permissions import (
 )
 from ..services import WorkflowError
 from ..services import improvement as service
-from ..services.deviations import local_today
+from ..services.dates import local_today
 from ..services.meetings import meeting_date
 from . import attach, form_step, utcnow
 from .improvement import indicator_form, indicator_spec

@@ -1,6 +1,6 @@
 """The reporter's side (DESIGN §3): the report form with its drafts, the receipt, Mina rapporter."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -13,7 +13,8 @@ from ..forms.deviation import ReportForm, draft_formdata
 from ..models import ConcernedOrganization, Deviation, RiskLevel
 from ..permissions import get_deviation_or_404
 from ..services import WorkflowError
-from ..services.deviations import PersonalDataError, delete_draft, find_by_token, local_today
+from ..services.dates import as_utc, local_today
+from ..services.deviations import PersonalDataError, delete_draft, find_by_token
 from ..services.reporting import (
     PersonalDataWarning,
     find_draft,
@@ -186,7 +187,7 @@ def parse_cursor(value: str | None) -> tuple[datetime, int] | None:
         before_id = int(deviation_id)
     except ValueError:
         return None
-    return (at.astimezone(UTC) if at.tzinfo else at.replace(tzinfo=UTC)), before_id
+    return as_utc(at), before_id
 
 
 def format_cursor(cursor: tuple[datetime, int]) -> str:
