@@ -1,9 +1,16 @@
 """Fixtures: a fresh app per test; SQLite from the models, PostgreSQL migrated once and rolled back.
 
 Set TEST_DATABASE_URL=postgresql://... to run the suite on PostgreSQL (STYLE.md 2.9).
+
+Every app a test builds runs on one frozen clock: the real time when the session started, or
+AVVIKELSE_TEST_NOW (ISO 8601 with offset, e.g. 2028-02-29T12:00+01:00). `.ci/run` runs the suite
+again at a daylight-saving change day, New Year's Eve and a leap day that way, so no test may
+depend on the date it runs. Processes a test starts (the demo server, schedulers) get the same
+date through a clock shift file (services/dates.py, ShiftedClock).
 """
 
 import os
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -11,10 +18,27 @@ from sqlalchemy import create_engine, text
 from avvikelse import create_app
 from avvikelse.config import normalize_database_url
 from avvikelse.extensions import db
+from avvikelse.services.dates import install_clock
 
 from . import factories
+from .clock import TEST_NOW, FrozenClock, ProcessClock
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
+
+
+@pytest.fixture
+def clock(request) -> FrozenClock:
+    """At TEST_NOW, or at the instant a module or test states with `pytest.mark.clock(at)`
+    when its rules are checked against literal dates (a deadline, a number's year, DST)."""
+    marker = request.node.get_closest_marker("clock")
+    return FrozenClock(marker.args[0] if marker else TEST_NOW)
+
+
+@pytest.fixture(scope="session")
+def clock_shift_file(tmp_path_factory) -> Path:
+    """For processes a test starts: they run forward from TEST_NOW (AVVIKELSE_CLOCK_SHIFT_FILE)."""
+    return ProcessClock(tmp_path_factory.mktemp("clock") / "shift").path
+
 
 BASE_TEST_CONFIG = {
     "TESTING": True,
@@ -50,12 +74,13 @@ def postgres_migrated():
 
 
 @pytest.fixture
-def app(tmp_path, postgres_migrated, request):
+def app(tmp_path, postgres_migrated, request, clock):
     config = dict(BASE_TEST_CONFIG)
     config.update(getattr(request, "param", {}) or {})
     if postgres_migrated:
         config["SQLALCHEMY_DATABASE_URI"] = postgres_migrated
         application = create_app(config)
+        install_clock(application, clock)
         with application.app_context():
             engine = db.engine
             connection = engine.connect()
@@ -74,6 +99,7 @@ def app(tmp_path, postgres_migrated, request):
     else:
         config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp_path / 'test.sqlite'}"
         application = create_app(config)
+        install_clock(application, clock)
         with application.app_context():
             db.create_all()
         yield application

@@ -1,8 +1,13 @@
-"""Callable factories (Indico style). They flush, never commit."""
+"""Callable factories (Indico style). They flush, never commit; dates count from the app's
+clock, which tests freeze (conftest.clock)."""
+
+import uuid
+from datetime import timedelta
 
 from avvikelse.extensions import db
 from avvikelse.models import (
     Category,
+    Coordinator,
     Group,
     GroupLevel,
     Membership,
@@ -13,7 +18,10 @@ from avvikelse.models import (
     TargetGroup,
     Unit,
 )
+from avvikelse.services import dates
 from avvikelse.services.accounts import create_user as _create_user
+from avvikelse.services.dates import local_today
+from avvikelse.services.deviations import Report, submit_deviation
 
 PASSWORD = "ett-langt-losenord"  # noqa: S105
 
@@ -112,8 +120,6 @@ def small_world():
 
 
 def make_coordinator(user, organization):
-    from avvikelse.models import Coordinator
-
     role = Coordinator(user=user, organization=organization)
     db.session.add(role)
     db.session.flush()
@@ -121,19 +127,16 @@ def make_coordinator(user, organization):
 
 
 def report(concerned, category, token=None, **overrides):
-    """A valid report as the form would hand it to the service."""
-    import uuid
-    from datetime import date
-
-    from avvikelse.services.deviations import Report
-
+    """A valid report as the form would hand it to the service, of something that happened
+    three days before the app's clock."""
+    today = local_today(dates.now())
     values = {
         "submission_token": token or uuid.uuid4().hex,
         "concerned_organization_ids": [o.id for o in concerned],
         "target_group": TargetGroup.ELDERLY,
         "category_id": category.id,
-        "occurred_on": date(2026, 11, 20),
-        "discovered_on": date(2026, 11, 20),
+        "occurred_on": today - timedelta(days=3),
+        "discovered_on": today - timedelta(days=3),
         "title": "Utskrivning utan inskrivningsmeddelande",
         "description": "Patienten kom hem utan att hemsjukvården fått information.",
         "probability": 3,
@@ -144,11 +147,8 @@ def report(concerned, category, token=None, **overrides):
 
 
 def case_world():
-    """small_world plus a coordinator per organization, an LSVO chair and one submitted case."""
-    from datetime import UTC, datetime
-
-    from avvikelse.services.deviations import submit_deviation
-
+    """small_world plus a coordinator per organization, an LSVO chair and one case submitted
+    now by the app's clock."""
     world = small_world()
     kommun_coordinator = create_user(
         world["kommun"], "coord.kommun@test.example", name="Kim Samordnare"
@@ -164,9 +164,8 @@ def case_world():
     lsvo_member = create_user(world["kommun"], "lsvo.member@test.example", name="Lena Lsvo")
     add_member(world["lsvo"], lsvo_member, MembershipRole.MEMBER, represents=world["kommun"])
     category = db.session.scalar(db.select(Category))
-    now = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
     deviation = submit_deviation(
-        report([world["regionorg"]], category), actor=world["staff"], now=now
+        report([world["regionorg"]], category), actor=world["staff"], now=dates.now()
     )
     world.update(
         kommun_coordinator=kommun_coordinator,

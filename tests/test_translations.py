@@ -52,6 +52,12 @@ def extract_msgids() -> dict[str, list[str]]:
     return found
 
 
+def messages(translations: gettext.GNUTranslations) -> dict:
+    """The translated messages without the header entry (msgid ""): the header names the Babel
+    version that compiled it, which must not decide whether the catalog is up to date."""
+    return {key: value for key, value in translations._catalog.items() if key != ""}
+
+
 def test_committed_mo_is_compiled_from_the_po():
     buffer = io.BytesIO()
     write_mo(buffer, read_en_po())
@@ -60,7 +66,7 @@ def test_committed_mo_is_compiled_from_the_po():
     with EN_MO.open("rb") as f:
         committed = gettext.GNUTranslations(f)
 
-    assert committed._catalog == fresh._catalog, (
+    assert messages(committed) == messages(fresh), (
         f"{EN_MO.relative_to(ROOT)} is out of date with the .po. Run:\n"
         "pybabel compile -d avvikelse/translations"
     )

@@ -22,6 +22,7 @@ from avvikelse.services import admin as service
 from .. import factories
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+pytestmark = pytest.mark.clock(NOW)
 
 
 @pytest.fixture

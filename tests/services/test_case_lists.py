@@ -21,11 +21,11 @@ from avvikelse.services import case_lists
 from avvikelse.services import deviations as workflow
 from avvikelse.services.audit import log_access
 from avvikelse.services.case_lists import CaseFilters, Cursor
-from avvikelse.services.reporting import aware
 
 from .. import factories
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+pytestmark = pytest.mark.clock(NOW)
 TODAY = date(2026, 11, 23)
 
 
@@ -154,7 +154,7 @@ def test_keyset_pages_neither_skip_nor_repeat(w):
     for i in range(12):
         submit(w, now=NOW - timedelta(hours=i // 2))
     expected = sorted(
-        rows(w["admin"], size=100), key=lambda d: (aware(d.submitted_at), d.id), reverse=True
+        rows(w["admin"], size=100), key=lambda d: (d.submitted_at, d.id), reverse=True
     )
     assert len(expected) == 13
     seen, fore, pages = [], None, 0

@@ -15,6 +15,7 @@ from avvikelse.services.meetings import group_meetings, meeting_date
 from avvikelse.services.regions import RegionFileError, load_region
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+pytestmark = pytest.mark.clock(NOW)
 
 
 @pytest.fixture

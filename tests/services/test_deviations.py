@@ -21,6 +21,7 @@ from avvikelse.services import deviations as workflow
 from .. import factories
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+pytestmark = pytest.mark.clock(NOW)
 
 
 @pytest.fixture

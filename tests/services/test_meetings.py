@@ -22,6 +22,7 @@ from avvikelse.services.quorum import meeting_quorum
 from .. import factories
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+pytestmark = pytest.mark.clock(NOW)
 FIRST = date(2026, 12, 17)  # registration closes 2026-12-03, notice due 2026-12-10
 SECOND = date(2027, 1, 21)
 

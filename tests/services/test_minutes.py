@@ -30,6 +30,7 @@ from .. import factories
 
 MEETING_AT = datetime(2026, 12, 10, 9, 0, tzinfo=UTC)
 NOW = datetime(2026, 12, 10, 14, 0, tzinfo=UTC)
+pytestmark = pytest.mark.clock(NOW)
 REPORT_SENTENCE = "Blåbärsgatans korttidsboende fick aldrig läkemedelslistan i tid."
 ANSWER_SENTENCE = "Vår nattsjuksköterska på avdelning Lingon missade faxet."
 

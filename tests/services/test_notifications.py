@@ -8,6 +8,7 @@ from avvikelse.models import EmailStatus, Notification, User
 from avvikelse.services import notifications
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+pytestmark = pytest.mark.clock(NOW)
 
 
 class FakeSMTP:

@@ -14,6 +14,7 @@ from flask_migrate import upgrade
 from avvikelse import create_app
 from avvikelse.extensions import db
 from avvikelse.models import Category, Deviation, User
+from avvikelse.services.dates import install_clock
 from avvikelse.services.deviations import next_case_number, submit_deviation
 
 from .. import factories
@@ -34,6 +35,7 @@ def prepared_app(url):
             "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         }
     )
+    install_clock(app, lambda: NOW)
     with app.app_context():
         upgrade()
         world = factories.small_world()

@@ -28,6 +28,7 @@ from avvikelse.services.deviations import (
 from .. import factories
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+pytestmark = pytest.mark.clock(NOW)
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from avvikelse.services.deviations import PersonalDataError, delete_draft
 from .. import factories
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+pytestmark = pytest.mark.clock(NOW)
 
 
 @pytest.fixture

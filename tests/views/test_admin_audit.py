@@ -2,7 +2,7 @@
 everyone but administrators and scoped to the administrator's region."""
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -10,9 +10,10 @@ from sqlalchemy import select
 from avvikelse.extensions import db
 from avvikelse.models import Coordinator, Deviation, Organization, User
 from avvikelse.services.audit import log_access
-from avvikelse.services.deviations import local_today
+from avvikelse.services.dates import local_today
 
 from .. import factories
+from ..clock import TEST_NOW
 
 ADMIN = "admin@test.example"
 NON_ADMINS = ["staff@test.example", "chair@test.example", "coord.region@test.example"]
@@ -29,7 +30,7 @@ def w(app):
 
 
 def now() -> datetime:
-    return datetime.now(UTC)
+    return TEST_NOW
 
 
 @pytest.fixture

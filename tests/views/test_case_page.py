@@ -23,8 +23,8 @@ from avvikelse.models import (
     TargetGroup,
     User,
 )
+from avvikelse.services import dates
 from avvikelse.services import deviations as workflow
-from avvikelse.views import deviations as case_views
 
 from .. import factories
 
@@ -33,29 +33,15 @@ STALE_MESSAGE = "Ärendet har ändrats av någon annan sedan du öppnade sidan"
 PERSONAL_IDENTITY_NUMBER = "19121212-1212"
 
 
-class Clock:
-    """The views' clock: starts just after the case was reported and ticks a second per reading.
-
-    Frozen so deadlines do not depend on the real date; ticking because a step that stores the
-    very same updated_at as before is no change to PostgreSQL, and then the version stays put.
-    """
-
-    def __init__(self):
-        self.now = NOW
-
-    def __call__(self):
-        self.now += timedelta(seconds=1)
-        return self.now
-
-
-CLOCK = Clock()
+pytestmark = pytest.mark.clock(NOW + timedelta(minutes=1))
 
 
 @pytest.fixture
-def clock(monkeypatch):
-    CLOCK.now = NOW + timedelta(minutes=1)
-    monkeypatch.setattr(case_views, "utcnow", CLOCK)
-    return CLOCK
+def clock(clock):
+    """Just after the case was reported, ticking a second per reading: a step that stores the
+    very same updated_at as before is no change to PostgreSQL, and then the version stays put."""
+    clock.tick = timedelta(seconds=1)
+    return clock
 
 
 @pytest.fixture
@@ -123,7 +109,7 @@ def run_service(app, ids, step, *args, actor, **kwargs):
     with app.app_context():
         deviation = db.session.get(Deviation, ids["deviation"])
         user = db.session.get(User, ids[actor])
-        result = step(deviation, *args, actor=user, now=CLOCK(), **kwargs)
+        result = step(deviation, *args, actor=user, now=dates.now(), **kwargs)
         db.session.commit()
         return getattr(result, "id", None)
 
@@ -143,7 +129,7 @@ def to_preparation(app, ids):
             cause="Ny journalrutin.",
             measures="Rutinen är uppdaterad.",
             actor=db.session.get(User, ids["region_coordinator"]),
-            now=CLOCK(),
+            now=dates.now(),
         )
         db.session.commit()
 
@@ -163,7 +149,7 @@ def add_action(app, ids, description="Ta fram checklista"):
             owner_organization=db.session.get(Organization, ids["regionorg"]),
             owner_group=None,
             actor=db.session.get(User, ids["secretary"]),
-            now=CLOCK(),
+            now=dates.now(),
         )
         db.session.commit()
         return action.id
@@ -304,7 +290,7 @@ def test_duplicate_of_a_visible_case(app, client, auth, cw):
                 db.session.get(Category, cw["category"]),
             ),
             actor=db.session.get(User, cw["staff"]),
-            now=CLOCK(),
+            now=dates.now(),
         )
         db.session.commit()
         original_id = original.id
@@ -483,7 +469,7 @@ def test_start_preparation_after_the_deadline(app, client, auth, cw, clock):
     to_awaiting_answers(app, cw, due_on=date(2026, 12, 1))
     login(auth, "chair")
     assert "Väntar på svar" in client.get(url(cw)).get_data(as_text=True)
-    clock.now = NOW + timedelta(days=9)
+    clock.set(NOW + timedelta(days=9))
     page = client.get(url(cw)).get_data(as_text=True)
     assert "Försenat" in page
     assert "Svarstiden gick ut 2026-12-01. 0 av 2 organisationer har svarat." in page
@@ -709,13 +695,13 @@ def test_a_stale_answer_after_the_case_moved_on_keeps_the_text(app, client, auth
         )
         db.session.commit()
     to_awaiting_answers(app, cw, due_on=date(2026, 12, 1))
-    clock.now = NOW + timedelta(days=9)
+    clock.set(NOW + timedelta(days=9))
     login(auth, "region_coordinator")
     version = case(app, cw)["version"]
     with app.app_context():  # meanwhile the chair moves on without the missing answers
         deviation = db.session.get(Deviation, cw["deviation"])
         chair = db.session.get(User, cw["chair"])
-        workflow.start_preparation(deviation, actor=chair, now=clock.now)
+        workflow.start_preparation(deviation, actor=chair, now=clock())
         db.session.commit()
     response = client.post(
         url(cw, f"/svar/{cw['regionorg']}"),
@@ -790,10 +776,12 @@ def test_the_page_costs_the_same_queries_for_a_long_case(app, client, auth, cw):
                 owner_organization=organization,
                 owner_group=None,
                 actor=db.session.get(User, cw["secretary"]),
-                now=CLOCK(),
+                now=dates.now(),
             )
             for comment in range(3):
-                workflow.add_comment(deviation, f"Kommentar {comment}", actor=person, now=CLOCK())
+                workflow.add_comment(
+                    deviation, f"Kommentar {comment}", actor=person, now=dates.now()
+                )
         db.session.commit()
         assert len(deviation.events) > 40
     with count_statements(app) as long:
@@ -843,7 +831,7 @@ def walk(app, ids, state):
     with app.app_context():
         action = db.session.get(Action, action_id)
         workflow.set_action_status(
-            action, ActionStatus.DONE, actor=db.session.get(User, ids["chair"]), now=CLOCK()
+            action, ActionStatus.DONE, actor=db.session.get(User, ids["chair"]), now=dates.now()
         )
         db.session.commit()
     run_service(app, ids, workflow.start_follow_up, actor="chair")

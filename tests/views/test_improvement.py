@@ -24,10 +24,12 @@ from avvikelse.models import (
 )
 from avvikelse.services import clusters, meetings
 from avvikelse.services import improvement as service
+from avvikelse.services.dates import local_today
 
 from .. import factories
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+pytestmark = pytest.mark.clock(NOW)
 
 
 @pytest.fixture
@@ -331,7 +333,7 @@ def test_council_steps_with_bad_input(client, auth, w):
     assert response.status_code == 422
     assert "Skriv resultatet av kontrollen." in response.get_data(as_text=True)
     assert 'value="2026-11-01"' in response.get_data(as_text=True)
-    future = (date.today() + timedelta(days=30)).isoformat()
+    future = (local_today(NOW) + timedelta(days=30)).isoformat()
     response = client.post(
         f"{base}/underhall",
         data={"maintenance-done_on": future, "maintenance-description": "Ny roll"},
@@ -347,8 +349,8 @@ def test_goal_indicator_and_follow_up_matter(client, auth, w, app):
         db.session.add(
             Meeting(
                 group=lsvo,
-                starts_at=datetime.now(UTC) + timedelta(days=60),
-                created_at=datetime.now(UTC),
+                starts_at=NOW + timedelta(days=60),
+                created_at=NOW,
             )
         )
         db.session.commit()

@@ -20,9 +20,10 @@ from avvikelse.models import (
     User,
 )
 from avvikelse.services import deviations as workflow
-from avvikelse.services.deviations import local_today
+from avvikelse.services.dates import local_today
 
 from .. import factories
+from ..clock import TEST_NOW
 
 CASE_ROW = re.compile(
     r'<td class="nowrap case-ref-cell"><a href="/avvikelser/\d+">(AV-\d{4}-\d{4})<'
@@ -42,7 +43,7 @@ def w(app):
 
 
 def now() -> datetime:
-    return datetime.now(UTC)
+    return TEST_NOW
 
 
 def today() -> date:

@@ -9,8 +9,6 @@ from avvikelse.extensions import db
 from avvikelse.models import Deviation, Matter, Meeting, User
 from avvikelse.services import deviations as workflow
 from avvikelse.services import meetings
-from avvikelse.views import deviations as case_views
-from avvikelse.views import meetings as meeting_views
 
 from .. import factories
 
@@ -25,19 +23,7 @@ EMAILS = {
 }
 
 
-class Clock:
-    now = NOW
-
-    def __call__(self):
-        return self.now
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    clock = Clock()
-    monkeypatch.setattr(meeting_views, "utcnow", clock)
-    monkeypatch.setattr(case_views, "utcnow", clock)
-    return clock
+pytestmark = pytest.mark.clock(NOW)
 
 
 @pytest.fixture
@@ -137,7 +123,7 @@ def test_personal_identity_number_in_a_matter_is_refused_and_the_text_kept(clien
 
 
 def test_a_decision_without_quorum_is_refused_with_the_explanation(client, auth, mw, clock):
-    clock.now = MEETING_DAY
+    clock.set(MEETING_DAY)
     login(auth, "secretary")
     response = client.post(
         f"/moten/{mw['meeting']}/narvaro", data={"attendance-present": [mw["member_membership"]]}
@@ -264,7 +250,7 @@ def _decide_with_assignment(app, mw):
 
 
 def test_the_assignment_is_a_printable_page_for_both_groups_only(app, client, auth, mw, clock):
-    clock.now = MEETING_DAY
+    clock.set(MEETING_DAY)
     assignment_id, receiver = _decide_with_assignment(app, mw)
     login(auth, "lsvo_member")
     page = client.get(f"/moten/uppdrag/{assignment_id}").get_data(as_text=True)

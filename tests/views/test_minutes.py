@@ -8,9 +8,10 @@ import pytest
 from avvikelse.extensions import db
 from avvikelse.models import Decision, Matter, Minutes
 from avvikelse.permissions import PUBLIC_ENDPOINTS
-from avvikelse.views import minutes as minutes_views
 
 from ..services.test_minutes import ANSWER_SENTENCE, NOW, REPORT_SENTENCE, minutes_world
+
+pytestmark = pytest.mark.clock(NOW)
 
 EMAILS = {
     "lsvo_chair": "lsvo.chair@test.example",
@@ -24,8 +25,7 @@ NAMES = ["Lars Lsvo", "Siv Sekreterare", "Lena Lsvo", "Rolf Region", "Anna Borta
 
 
 @pytest.fixture
-def mw(app, monkeypatch):
-    monkeypatch.setattr(minutes_views, "utcnow", lambda: NOW)
+def mw(app):
     with app.app_context():
         data = minutes_world()
         data["report_title"] = data["deviation"].title
@@ -242,7 +242,7 @@ def test_follow_up_list_and_marking_done(mw, as_, app):
     )
 
 
-def test_overdue_follow_up_is_marked(mw, as_, monkeypatch):
-    monkeypatch.setattr(minutes_views, "utcnow", lambda: NOW + timedelta(days=120))
+def test_overdue_follow_up_is_marked(mw, as_, clock):
+    clock.set(NOW + timedelta(days=120))
     response = as_("lsvo_member").get(f"/moten/grupp/{mw['lsvo']}/uppfoljning")
     assert "Försenad" in response.text

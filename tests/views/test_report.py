@@ -2,7 +2,6 @@
 
 import re
 import uuid
-from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import event, func, select
@@ -20,9 +19,10 @@ from avvikelse.models import (
 )
 from avvikelse.services import deviations as workflow
 from avvikelse.services import reporting
-from avvikelse.services.deviations import local_today
+from avvikelse.services.dates import local_today
 
 from .. import factories
+from ..clock import TEST_NOW
 
 
 @pytest.fixture
@@ -37,7 +37,7 @@ def w(app):
 
 
 def today() -> str:
-    return local_today(datetime.now(UTC)).isoformat()
+    return local_today(TEST_NOW).isoformat()
 
 
 def report_data(w, **overrides) -> dict:
@@ -116,7 +116,7 @@ def test_a_fresh_page_gets_a_fresh_token(client, w, auth):
 def test_valid_report_creates_a_routed_case_and_shows_the_receipt(app, client, w, auth):
     auth.login("staff@test.example")
     data = report_data(w)
-    year = local_today(datetime.now(UTC)).year
+    year = local_today(TEST_NOW).year
     with app.app_context():
         before = db.session.scalar(select(func.count()).where(Deviation.year == year))
     response = client.post("/rapportera", data=data)
@@ -397,7 +397,7 @@ def test_someone_elses_receipt_is_not_found(app, client, w, auth):
 
 
 def test_mine_lists_own_reports_with_feedback(app, client, w, auth):
-    now = datetime.now(UTC)
+    now = TEST_NOW
     with app.app_context():
         staff = db.session.get(User, w["staff"])
         secretary = db.session.get(User, w["secretary"])
@@ -447,7 +447,7 @@ def test_mine_lists_own_reports_with_feedback(app, client, w, auth):
 
 
 def test_mine_shows_the_groups_decision_and_a_hand_over_before_closing(app, client, w, auth):
-    now = datetime.now(UTC)
+    now = TEST_NOW
     with app.app_context():
         deviation = db.session.get(Deviation, w["deviation"])
         secretary = db.session.get(User, w["secretary"])
@@ -486,7 +486,7 @@ def add_reports(app, w, n: int) -> None:
             workflow.submit_deviation(
                 factories.report([regionorg], category, title=f"Rapport nummer {i}"),
                 actor=staff,
-                now=datetime.now(UTC),
+                now=TEST_NOW,
             )
         db.session.commit()
 
