@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from ..clock import ProcessClock
 from ..live_server import live_server
 
 
@@ -22,13 +23,20 @@ def browser():
 
 @contextmanager
 def serve_demo(folder: Path):
-    """`avvikelse serve --demo` on a free port, its SQLite database and log in `folder`."""
+    """`avvikelse serve --demo` on a free port, its SQLite database and log in `folder`.
+
+    The server runs on the session's date; `running.clock` reads and moves its clock."""
     from .test_smoke import avvikelse_command
 
+    clock = ProcessClock(folder / "clock-shift")
     with live_server(
         [avvikelse_command(), "serve", "--demo"],
-        env={"DATABASE_URL": f"sqlite:///{folder / 'demo.sqlite'}"},
+        env={
+            "DATABASE_URL": f"sqlite:///{folder / 'demo.sqlite'}",
+            "AVVIKELSE_CLOCK_SHIFT_FILE": str(clock.path),
+        },
         cwd=folder,
         log_path=folder / "serve.log",
     ) as running:
+        running.clock = clock
         yield running

@@ -6,7 +6,7 @@ the nurse reads the feedback on "Mina rapporter".
 """
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -77,7 +77,7 @@ def test_report_to_feedback(browser, server, tmp_path):
     page.goto(server.url + case_url)
     expect(page.locator("main")).to_contain_text(number)
     page.click("button:has-text('Bekräfta gruppen')")
-    due = (date.today() + timedelta(days=14)).isoformat()
+    due = (server.clock.today() + timedelta(days=14)).isoformat()
     page.fill("input[name='request_answers-due_on']", due)
     page.click("button:has-text('Begär svar')")
     expect(page.locator("body")).to_contain_text("Inväntar svar")
@@ -102,7 +102,8 @@ def test_report_to_feedback(browser, server, tmp_path):
     page.click("button:has-text('Spara beslutet')")
     page.fill("textarea[name='add_action-description']", "Utbilda vårdavdelningarna i rutinen")
     page.select_option("select[name='add_action-owner']", index=1)
-    page.fill("input[name='add_action-due_on']", (date.today() + timedelta(days=30)).isoformat())
+    due = server.clock.today() + timedelta(days=30)
+    page.fill("input[name='add_action-due_on']", due.isoformat())
     page.click("button:has-text('Lägg till åtgärden')")
     page.locator("form.action-status select").first.select_option("done")
     page.locator("form.action-status button").first.click()

@@ -11,12 +11,13 @@ browser starts: the case path has its own browser test, this one begins where th
 """
 
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
 from avvikelse import create_app
 from avvikelse.extensions import db
+from avvikelse.services import dates
 
 from .conftest import serve_demo
 from .test_meeting_path import Steps
@@ -35,12 +36,7 @@ CASE_TITLE = "Hemgång utan läkemedelslista"
 PROPOSAL = "Skicka läkemedelslistan digitalt till hemsjukvården samma dag."
 
 
-def month(today: date, back: int) -> date:
-    index = today.year * 12 + today.month - 1 - back
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def close_a_case(database_url: str) -> int:
+def close_a_case(database_url: str, clock_path) -> int:
     """A case reported by Ronneby about Region Blekinge, answered, decided and closed."""
     from avvikelse.models import Category, Organization, Process, User
     from avvikelse.services import deviations as workflow
@@ -50,6 +46,7 @@ def close_a_case(database_url: str) -> int:
             "SQLALCHEMY_DATABASE_URI": database_url,
             "SECRET_KEY": "browser-test-setup",
             "AVVIKELSE_ENV": "demo",
+            "CLOCK_SHIFT_FILE": str(clock_path),
         }
     )
     with app.test_request_context():
@@ -57,7 +54,7 @@ def close_a_case(database_url: str) -> int:
         def user(email):
             return db.session.scalar(db.select(User).where(User.email == email))
 
-        now = datetime.now(UTC) - timedelta(days=40)
+        now = dates.now() - timedelta(days=40)
         region = db.session.scalar(
             db.select(Organization).where(Organization.name == "Region Blekinge")
         )
@@ -127,14 +124,14 @@ def close_a_case(database_url: str) -> int:
 def server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("improvement-path")
     with serve_demo(folder) as running:
-        running.case_id = close_a_case(f"sqlite:///{folder / 'demo.sqlite'}")
+        running.case_id = close_a_case(f"sqlite:///{folder / 'demo.sqlite'}", running.clock.path)
         yield running
 
 
 def test_effort_from_a_closed_case_and_a_triaged_proposal(browser, server, tmp_path):
     steps = Steps(browser, server, tmp_path)
-    today = date.today()
-    change_on = month(today, 6)
+    today = server.clock.today()
+    change_on = dates.add_months(today, -6)
 
     # 1. The chair starts an effort from the closed case.
     context, page = steps.login(CHAIR)
@@ -175,7 +172,8 @@ def test_effort_from_a_closed_case_and_a_triaged_proposal(browser, server, tmp_p
     expect(page.locator(".flash").first).to_contain_text("Planen är sparad")
     before = [12, 10, 13, 11, 12, 13]
     after = [6, 5, 7, 6, 5, 4]
-    lines = [f"{month(today, 12 - k):%Y-%m} {value}" for k, value in enumerate(before + after)]
+    values = enumerate(before + after)
+    lines = [f"{dates.add_months(today, k - 12):%Y-%m} {value}" for k, value in values]
     page.locator("summary:has-text('För in mätvärden')").click()
     page.fill("textarea[name$='-values']", "\n".join(lines))
     page.click("button:has-text('Spara mätvärdena')")

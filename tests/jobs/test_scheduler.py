@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -24,10 +24,11 @@ from avvikelse.config import normalize_database_url
 from avvikelse.extensions import db
 from avvikelse.models import EmailStatus, JobRun, Notification, SchedulerLease, User
 from avvikelse.scheduler import LeaseLock
-from avvikelse.services.deviations import local_today, request_answers, submit_deviation
+from avvikelse.services import dates
+from avvikelse.services.dates import local_today
+from avvikelse.services.deviations import request_answers, submit_deviation
 
 from .. import factories
-from .conftest import at
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 LEASE_SECONDS = 2
@@ -80,15 +81,22 @@ def database_url(request, tmp_path):
     admin.dispose()
 
 
-def seed(url: str) -> None:
+def app_for(url: str, shift: Path):
+    """This process's view of the database, on the same shifted clock as the schedulers."""
+    return create_app(
+        {"AVVIKELSE_ENV": "test", "SQLALCHEMY_DATABASE_URI": url, "CLOCK_SHIFT_FILE": str(shift)}
+    )
+
+
+def seed(url: str, shift: Path) -> None:
     """Migrate, then a case whose answer is due in two days (a reminder is due today)."""
     from flask_migrate import upgrade
 
-    app = create_app({"AVVIKELSE_ENV": "test", "SQLALCHEMY_DATABASE_URI": url})
+    app = app_for(url, shift)
     with app.app_context():
         upgrade()
         world = factories.case_world()
-        now = datetime.now(UTC)
+        now = dates.now()
         asked = now - timedelta(days=10)
         deviation = submit_deviation(
             factories.report([world["kommun"]], world["category"], occurred_on=local_today(asked)),
@@ -106,7 +114,7 @@ def seed(url: str) -> None:
         db.engine.dispose()
 
 
-def start_scheduler(url: str, smtp_port: int, log: Path) -> subprocess.Popen:
+def start_scheduler(url: str, smtp_port: int, log: Path, shift: Path) -> subprocess.Popen:
     """The log goes to a file (the child keeps its own handle): an unread pipe fills up and
     blocks the scheduler that writes to it."""
     env = {
@@ -117,6 +125,7 @@ def start_scheduler(url: str, smtp_port: int, log: Path) -> subprocess.Popen:
         "MAIL_PORT": str(smtp_port),
         "AVVIKELSE_SCHEDULER_LEASE_SECONDS": str(LEASE_SECONDS),
         "AVVIKELSE_SCHEDULER_RENEW_SECONDS": str(RENEW_SECONDS),
+        "AVVIKELSE_CLOCK_SHIFT_FILE": str(shift),
     }
     env.pop("TEST_DATABASE_URL", None)
     with log.open("w") as log_file:
@@ -139,13 +148,15 @@ def wait_for(condition, timeout: float, what: str):
 
 
 def test_two_schedulers_send_each_notification_once_and_take_over(
-    database_url, smtp_server, tmp_path
+    database_url, smtp_server, tmp_path, clock_shift_file
 ):
     smtp_server.start()
-    seed(database_url)
-    app = create_app({"AVVIKELSE_ENV": "test", "SQLALCHEMY_DATABASE_URI": database_url})
+    seed(database_url, clock_shift_file)
+    app = app_for(database_url, clock_shift_file)
     logs = [tmp_path / f"scheduler-{n}.log" for n in range(2)]
-    processes = [start_scheduler(database_url, smtp_server.port, log) for log in logs]
+    processes = [
+        start_scheduler(database_url, smtp_server.port, log, clock_shift_file) for log in logs
+    ]
     try:
         with app.app_context():
 
@@ -164,7 +175,18 @@ def test_two_schedulers_send_each_notification_once_and_take_over(
                 lambda: runners("send_answer_reminders"), 30, "the first leader's jobs"
             )
             wait_for(all_sent, 45, "every notification e-mailed")
-            time.sleep(3 * RENEW_SECONDS)  # the other process has had its chances by now
+
+            def lease_expiry() -> datetime:
+                db.session.rollback()
+                return db.session.scalar(select(SchedulerLease.expires_at))
+
+            # Three renewals by the leader: the other process has had as many chances by now.
+            renewed_from = lease_expiry()
+            wait_for(
+                lambda: lease_expiry() >= renewed_from + timedelta(seconds=3 * RENEW_SECONDS),
+                10,
+                "three renewals of the lease",
+            )
             assert len(runners("send_answer_reminders") | runners("send_outbox")) == 1
             (leader,) = leaders
             leader_pid = int(leader.rsplit(":", 1)[1])
@@ -185,7 +207,7 @@ def test_two_schedulers_send_each_notification_once_and_take_over(
             staff = db.session.scalar(select(User).where(User.email == "staff@test.example"))
             from avvikelse.services.notifications import notify
 
-            notify(staff, kind="test", subject="Efter övertagandet", body="b", now=at(date.today()))
+            notify(staff, kind="test", subject="Efter övertagandet", body="b", now=dates.now())
             db.session.commit()
             killed_at = time.monotonic()
             os.kill(leader_pid, signal.SIGKILL)
