@@ -244,9 +244,7 @@ def timeline(cluster: Cluster, events, numbers: dict[int, str]) -> list[Timeline
             what = _("rapporterad")
         else:
             what = DeviationState(event.to_state).title
-        entries.append(
-            TimelineEntry(event.created_at, f"{numbers[event.deviation_id]}: {what}")
-        )
+        entries.append(TimelineEntry(event.created_at, f"{numbers[event.deviation_id]}: {what}"))
     if cluster.handed_over_at:
         entries.append(TimelineEntry(cluster.handed_over_at, _("Överlämnat till LSVO")))
     if cluster.decided_at:

@@ -440,9 +440,7 @@ def raise_matter(
         raise WorkflowError(_("Välj vem som aktualiserar ärendet."))
     presentation = presentation.cleaned()
     _check_presenter(group, presentation.presenter)
-    late = meeting.agenda_locked or not deadlines_for(meeting.starts_at).registration_open(
-        now
-    )
+    late = meeting.agenda_locked or not deadlines_for(meeting.starts_at).registration_open(now)
     chair = _is_chair(actor, group)
     matter = Matter(
         group=group,

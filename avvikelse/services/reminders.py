@@ -155,10 +155,7 @@ def send_answer_reminders(*, now: datetime) -> dict:
 
 
 def _asked_inside_window(concerned: ConcernedOrganization, window_opens: date) -> bool:
-    return (
-        concerned.requested_at is not None
-        and local_today(concerned.requested_at) > window_opens
-    )
+    return concerned.requested_at is not None and local_today(concerned.requested_at) > window_opens
 
 
 # --- Meetings ---------------------------------------------------------------------------------

@@ -2,7 +2,6 @@
 
 import io
 from collections.abc import Callable
-from datetime import datetime
 
 from flask import Flask, Response, flash, redirect, send_file
 from flask_babel import get_locale
@@ -29,12 +28,6 @@ from ..permissions import (
     ivo_decidable_organizations,
     require_login_unless_public,
 )
-from ..services import dates
-
-
-def utcnow() -> datetime:
-    """The app's clock, which views pass to services (services never read it themselves)."""
-    return dates.now()
 
 
 def attach(form: FlaskForm, error) -> None:

@@ -7,15 +7,15 @@ from flask_login import current_user
 from ..extensions import db
 from ..forms.account import EmailDeliveryForm
 from ..models import EmailDelivery
+from ..services import dates
 from ..services.accounts import account_overview
 from ..services.notifications import email_delivery, set_email_delivery
-from . import utcnow
 
 bp = Blueprint("account", __name__, url_prefix="/konto")
 
 
 def _page(form: EmailDeliveryForm, status: int = 200):
-    overview = account_overview(current_user, now=utcnow())
+    overview = account_overview(current_user, now=dates.now())
     return render_template("account/index.html", overview=overview, email_form=form), status
 
 
@@ -29,7 +29,7 @@ def email():
     form = EmailDeliveryForm()
     if not form.validate_on_submit():
         return _page(form, 422)
-    set_email_delivery(current_user, EmailDelivery(form.delivery.data), now=utcnow())
+    set_email_delivery(current_user, EmailDelivery(form.delivery.data), now=dates.now())
     db.session.commit()
     flash(_("Ditt val för e-post är sparat."), "success")
     return redirect(url_for(".index"))

@@ -36,13 +36,12 @@ from ..models import (
     User,
 )
 from ..permissions import administrable, require_admin
-from ..services import WorkflowError
+from ..services import WorkflowError, dates
 from ..services import admin as service
 from ..services.accessibility import accessibility_reports, mark_accessibility_report_handled
 from ..services.case_lists import AuditFilters, Cursor, audit_page
 from ..services.job_runs import job_rows, leader_status, recent_runs, summary_text
 from ..services.notifications import failed_emails, outbox_counts, retry_email
-from . import utcnow
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -649,7 +648,7 @@ def category_toggle(category_id: int):
         else _("%(name)s kan väljas igen.", name=category.name)
     )
     return _button_action(
-        lambda: service.set_category_retired(category, retire, now=utcnow()),
+        lambda: service.set_category_retired(category, retire, now=dates.now()),
         message,
         url_for(".categories", _anchor=f"kategori-{category.id}"),
     )
@@ -771,7 +770,7 @@ FAILED_EMAILS_SHOWN = 100
 @bp.route("/jobb")
 def jobs():
     """What the scheduled jobs did and when they run next, and e-mail that could not be sent."""
-    now = utcnow()
+    now = dates.now()
     return render_template(
         "admin/jobs.html",
         jobs=job_rows(now=now),

@@ -10,9 +10,8 @@ from flask_login import login_required, login_user, logout_user
 from ..extensions import db
 from ..forms import EmptyForm
 from ..forms.auth import LoginForm
-from ..services import WorkflowError
+from ..services import WorkflowError, dates
 from ..services.accounts import authenticate
-from . import utcnow
 
 bp = Blueprint("auth", __name__)
 
@@ -36,7 +35,7 @@ def login():
         form.next.data = request.args.get("next", "")
     if form.validate_on_submit():
         try:
-            user = authenticate(form.email.data, form.password.data, now=utcnow())
+            user = authenticate(form.email.data, form.password.data, now=dates.now())
         except WorkflowError as error:
             db.session.commit()  # keep the failure count
             form.password.errors.append(str(error))

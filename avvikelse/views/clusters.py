@@ -27,9 +27,9 @@ from ..permissions import (
     manages_group,
     visible_deviations,
 )
-from ..services import WorkflowError, clusters, improvement
+from ..services import WorkflowError, clusters, dates, improvement
 from ..services.meetings import meeting_date
-from . import form_step, utcnow
+from . import form_step
 
 bp = Blueprint("clusters", __name__, url_prefix="/kluster")
 
@@ -100,7 +100,7 @@ def new():
             deviations=cases,
             reason=form.reason.data,
             actor=current_user,
-            now=utcnow(),
+            now=dates.now(),
         )
         db.session.commit()
     except WorkflowError as error:
@@ -191,7 +191,7 @@ def add_case(cluster_id: int):
                 _("Det finns inget ärende %(number)s som du kan se.", number=missing[0])
             )
         clusters.add_case(
-            cluster, found[0], reason=form.reason.data, actor=current_user, now=utcnow()
+            cluster, found[0], reason=form.reason.data, actor=current_user, now=dates.now()
         )
         db.session.commit()
     except WorkflowError as error:
@@ -210,7 +210,7 @@ def remove_case(cluster_id: int, case_id: int):
         if not form.validate_on_submit():
             raise WorkflowError(_("Skriv varför ärendet tas bort ur klustret."))
         clusters.remove_case(
-            cluster, case_id, reason=form.reason.data, actor=current_user, now=utcnow()
+            cluster, case_id, reason=form.reason.data, actor=current_user, now=dates.now()
         )
         db.session.commit()
     except WorkflowError as error:
@@ -229,7 +229,7 @@ def questions(cluster_id: int):
 
     def run() -> str:
         improvement.save_four_questions(
-            cluster=cluster, answers=form.data, actor=current_user, now=utcnow()
+            cluster=cluster, answers=form.data, actor=current_user, now=dates.now()
         )
         return _("Svaren på de fyra frågorna är sparade.")
 
@@ -254,7 +254,7 @@ def hand_over(cluster_id: int):
                 form.title.data, form.background.data, form.done_so_far.data, form.proposal.data
             ),
             actor=current_user,
-            now=utcnow(),
+            now=dates.now(),
         )
         db.session.commit()
     except WorkflowError as error:

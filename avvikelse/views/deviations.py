@@ -42,9 +42,8 @@ from ..permissions import (
     manages_case,
     require,
 )
-from ..services import WorkflowError, case_page, meetings
+from ..services import WorkflowError, case_page, dates, meetings
 from ..services import deviations as workflow
-from . import utcnow
 
 bp = Blueprint("deviations", __name__, url_prefix="/avvikelser")
 
@@ -268,7 +267,7 @@ def _render(deviation, now: datetime, failure: Failure | None = None):
 
 @bp.get("/<int:deviation_id>")
 def detail(deviation_id: int):
-    now = utcnow()
+    now = dates.now()
     deviation = get_deviation_or_404(
         deviation_id, current_user, now=now, options=case_page.DETAIL_OPTIONS
     )
@@ -278,7 +277,7 @@ def detail(deviation_id: int):
 def _refuse(deviation_id: int, failure: Failure):
     """Throw away whatever the failed step did and show the case as it now is, form as typed."""
     db.session.rollback()
-    now = utcnow()
+    now = dates.now()
     deviation = get_deviation_or_404(
         deviation_id, current_user, now=now, options=case_page.DETAIL_OPTIONS
     )
@@ -325,7 +324,7 @@ def _take_step(
     `run` parses the form into the service's arguments, calls the one service and returns the
     success message.
     """
-    now = utcnow()
+    now = dates.now()
     deviation = get_deviation_or_404(deviation_id, current_user, now=now, action=key)
     require(allowed(current_user, deviation))
     if key == "action_status":

@@ -44,10 +44,10 @@ from ..permissions import (
     visible_efforts,
     visible_processes,
 )
-from ..services import WorkflowError, case_page, run_chart
+from ..services import WorkflowError, case_page, dates, run_chart
 from ..services import improvement as service
 from ..services.dates import local_today
-from . import attach, form_step, utcnow
+from . import attach, form_step
 
 bp = Blueprint("improvement", __name__, url_prefix="/forbattring")
 bp.add_app_template_global(run_chart.number, "number")
@@ -203,7 +203,7 @@ class Source:
 
 @bp.route("/nytt", methods=["GET", "POST"])
 def new():
-    now = utcnow()
+    now = dates.now()
     if not effort_groups(current_user):
         abort(404)
     posted = request.method == "POST"
@@ -340,12 +340,12 @@ def _render_effort(effort, now, failed=None):
 @bp.get("/<int:effort_id>")
 def detail(effort_id: int):
     effort = get_effort_or_404(effort_id, current_user)
-    return _render_effort(effort, utcnow())
+    return _render_effort(effort, dates.now())
 
 
 def _step(effort_id: int, key: str, run):
     """Load (404), 403, validate, one service call, commit once, redirect to the section."""
-    now = utcnow()
+    now = dates.now()
     effort = get_effort_or_404(effort_id, current_user)
     require(can_manage_effort(current_user, effort))
     form = build_effort_form(key, effort, formdata=request.form)
@@ -474,7 +474,7 @@ def status(effort_id: int):
 @bp.route("/avvikelse/<int:deviation_id>/fyra-fragor", methods=["GET", "POST"])
 def case_questions(deviation_id: int):
     """Everyone who sees the case reads the answers; its managers write them."""
-    now = utcnow()
+    now = dates.now()
     posted = request.method == "POST"
     deviation = get_deviation_or_404(
         deviation_id, current_user, now=now, action="four_questions" if posted else "view"

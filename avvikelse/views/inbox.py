@@ -12,10 +12,9 @@ from ..extensions import db
 from ..forms import EmptyForm
 from ..forms.inbox import CaseFilterForm
 from ..permissions import manages_group
-from ..services import case_lists
+from ..services import case_lists, dates
 from ..services.dates import local_today
 from ..services.notifications import mark_read, unread_count
-from . import utcnow
 from .auth import safe_next
 
 bp = Blueprint("inbox", __name__)
@@ -37,7 +36,7 @@ def has_inbox(user) -> bool:
 
 
 def _today():
-    return local_today(utcnow())
+    return local_today(dates.now())
 
 
 def _list_args() -> dict:
@@ -120,7 +119,7 @@ def notifications():
 def mark_all_read():
     if not EmptyForm().validate_on_submit():
         abort(400)
-    mark_read(current_user, case_lists.unread_notification_ids(current_user), now=utcnow())
+    mark_read(current_user, case_lists.unread_notification_ids(current_user), now=dates.now())
     db.session.commit()
     flash(_("Alla notiser är markerade som lästa."), "success")
     return redirect(url_for(".notifications"))
@@ -132,7 +131,7 @@ def open_notification(notification_id: int):
     note = case_lists.own_notification(current_user, notification_id)
     if note is None:
         abort(404)
-    mark_read(current_user, [note.id], now=utcnow())
+    mark_read(current_user, [note.id], now=dates.now())
     db.session.commit()
     if note.url:
         return redirect(safe_next(note.url))

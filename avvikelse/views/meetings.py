@@ -42,13 +42,13 @@ from ..permissions import (
     can_view_meetings,
     require,
 )
-from ..services import WorkflowError, case_page, documents
+from ..services import WorkflowError, case_page, dates, documents
 from ..services import meetings as service
 from ..services.dates import local_today
 from ..services.deviations import PersonalDataError
 from ..services.meeting_deadlines import deadlines_for
 from ..services.quorum import meeting_quorum, quorum_status
-from . import pdf_download, utcnow
+from . import pdf_download
 
 bp = Blueprint("meetings", __name__, url_prefix="/moten")
 
@@ -131,7 +131,7 @@ def _presenter_choices(group: Group) -> list[SelectChoice]:
 
 @bp.get("/")
 def index():
-    now = utcnow()
+    now = dates.now()
     memberships = sorted(
         (m for m in current_user.memberships if m.active), key=lambda m: m.group.name
     )
@@ -142,7 +142,7 @@ def index():
 @bp.get("/arshjul", endpoint="annual_cycle")
 def annual_cycle():
     """The year's meetings of the user's groups on one printable page."""
-    this_year = local_today(utcnow()).year
+    this_year = local_today(dates.now()).year
     year = request.args.get("ar", type=int) or this_year
     if not this_year - 5 <= year <= this_year + 5:
         abort(404)
@@ -205,14 +205,14 @@ def _render_group(group: Group, now, *, meeting_form=None, year_form=None, statu
 
 @bp.get("/grupp/<int:group_id>")
 def group(group_id: int):
-    return _render_group(_group_or_404(group_id), utcnow())
+    return _render_group(_group_or_404(group_id), dates.now())
 
 
 @bp.post("/grupp/<int:group_id>/planera", endpoint="plan")
 def plan(group_id: int):
     group = _group_or_404(group_id)
     require(can_manage_meetings(current_user, group))
-    now = utcnow()
+    now = dates.now()
     form = forms.MeetingForm(prefix="meeting")
     if form.validate_on_submit():
         try:
@@ -240,7 +240,7 @@ def plan(group_id: int):
 def plan_year(group_id: int):
     group = _group_or_404(group_id)
     require(can_manage_meetings(current_user, group))
-    now = utcnow()
+    now = dates.now()
     form = _year_form(now, posted=True)
     if form.validate_on_submit():
         days = [entry.data for entry in form.days if entry.data]
@@ -295,12 +295,8 @@ def _case_by_number(group: Group, number: str) -> Deviation | None:
 def new_matter(group_id: int):
     group = _group_or_404(group_id)
     require(can_raise_matter(current_user, group))
-    now = utcnow()
-    coming = [
-        m
-        for m in service.group_meetings(group)
-        if not m.cancelled and m.starts_at > now
-    ]
+    now = dates.now()
+    coming = [m for m in service.group_meetings(group) if not m.cancelled and m.starts_at > now]
     if request.method == "POST":
         form = forms.MatterForm()
     else:
@@ -410,7 +406,7 @@ def edit_matter(matter_id: int):
         if form.validate_on_submit():
             try:
                 service.update_presentation(
-                    matter, _presentation(form, matter.group), actor=current_user, now=utcnow()
+                    matter, _presentation(form, matter.group), actor=current_user, now=dates.now()
                 )
                 db.session.commit()
                 flash(_("Föredragningen är sparad."), "success")
@@ -535,14 +531,14 @@ def _render_meeting(meeting: Meeting, now, failure: Failure | None = None):
 
 @bp.get("/<int:meeting_id>")
 def detail(meeting_id: int):
-    return _render_meeting(_meeting_or_404(meeting_id), utcnow())
+    return _render_meeting(_meeting_or_404(meeting_id), dates.now())
 
 
 @bp.get("/<int:meeting_id>/kallelse")
 def notice(meeting_id: int):
     meeting = _meeting_or_404(meeting_id)
     return render_template(
-        "meetings/notice.html", meeting=meeting, row=_row(meeting, utcnow()), button=EmptyForm()
+        "meetings/notice.html", meeting=meeting, row=_row(meeting, dates.now()), button=EmptyForm()
     )
 
 
@@ -576,7 +572,7 @@ def _button(meeting_or_matter, run: Callable[[object], str], *, allowed: bool, b
 @bp.post("/<int:meeting_id>/skicka-kallelse", endpoint="send_notice")
 def send_notice(meeting_id: int):
     meeting = _meeting_or_404(meeting_id)
-    now = utcnow()
+    now = dates.now()
 
     def run(meeting):
         result = service.send_notice(meeting, actor=current_user, now=now)
@@ -616,7 +612,7 @@ def cancel(meeting_id: int):
     meeting = _meeting_or_404(meeting_id)
 
     def run(meeting):
-        service.cancel_meeting(meeting, actor=current_user, now=utcnow())
+        service.cancel_meeting(meeting, actor=current_user, now=dates.now())
         return _("Mötet är inställt. Ärendena är flyttade till nästa möte.")
 
     return _button(
@@ -639,7 +635,7 @@ def reorder(matter_id: int, direction: str):
 
     def run(matter):
         service.move_matter(
-            matter, -1 if direction == "upp" else 1, actor=current_user, now=utcnow()
+            matter, -1 if direction == "upp" else 1, actor=current_user, now=dates.now()
         )
         return _("Ordningen är ändrad.")
 
@@ -651,7 +647,7 @@ def reorder(matter_id: int, direction: str):
 @bp.post("/arenden/<int:matter_id>/ta-upp", endpoint="accept_late")
 def accept_late(matter_id: int):
     def run(matter):
-        service.accept_late_matter(matter, actor=current_user, now=utcnow())
+        service.accept_late_matter(matter, actor=current_user, now=dates.now())
         return _("Ärendet tas upp på mötet.")
 
     return _matter_step(
@@ -665,7 +661,7 @@ def move_on(matter_id: int):
     back_to = matter.meeting_id  # the page the secretary came from, not the matter's new one
 
     def run(matter):
-        target = service.move_to_following_meeting(matter, actor=current_user, now=utcnow())
+        target = service.move_to_following_meeting(matter, actor=current_user, now=dates.now())
         if target is None:
             return _("Ärendet väntar tills nästa möte är planerat.")
         return _("Ärendet är flyttat till mötet %(date)s.", date=_day(target).isoformat())
@@ -685,7 +681,7 @@ def _form_step(matter_id: int, key: str, run, *, allowed: Callable[[Matter], boo
     meeting = matter.meeting
     if meeting is None:
         abort(404)
-    now = utcnow()
+    now = dates.now()
     form = build_form(key, meeting, matter.id, posted=True)
     if form.validate_on_submit():
         try:
@@ -779,7 +775,7 @@ def quorum_preview(meeting_id: int):
 def attendance(meeting_id: int):
     meeting = _meeting_or_404(meeting_id)
     require(can_manage_meetings(current_user, meeting.group))
-    now = utcnow()
+    now = dates.now()
     form = build_form("attendance", meeting, posted=True)
     if form.validate_on_submit():
         try:

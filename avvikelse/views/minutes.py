@@ -23,11 +23,11 @@ from ..forms.minutes import (
 )
 from ..models import Decision, DecisionOutcome, Group, MatterKind, Meeting, MembershipRole, User
 from ..permissions import can_edit_minutes, can_read_minutes, is_group_chair, require, signs_minutes
-from ..services import WorkflowError, documents
+from ..services import WorkflowError, dates, documents
 from ..services import minutes as service
 from ..services.dates import STOCKHOLM, local_today
 from ..services.deviations import PersonalDataError
-from . import pdf_download, utcnow
+from . import pdf_download
 
 bp = Blueprint("minutes", __name__, url_prefix="/moten")
 
@@ -110,7 +110,7 @@ def _render(meeting: Meeting, *, version: int | None = None, failed=None, status
         discussion_fields={m.id: discussion[discussion_field_name(m.id)] for m in meeting.matters}
         if discussion
         else {},
-        held=meeting.starts_at <= utcnow() and not meeting.cancelled,
+        held=meeting.starts_at <= dates.now() and not meeting.cancelled,
         is_chair=is_group_chair(current_user, meeting.group),
         local=local,
         MatterKind=MatterKind,
@@ -164,7 +164,7 @@ def _refuse(meeting_id: int, key: str, form, error: WorkflowError | None = None)
 
 def _step(meeting_id: int, minutes_id: int | None, key: str, form, run, *, allowed):
     """Load (404), authorize (403), validate, one service call, commit, redirect."""
-    now = utcnow()
+    now = dates.now()
     meeting = _meeting_or_404(meeting_id)
     minutes = _minutes_or_404(meeting, minutes_id) if minutes_id is not None else None
     require(allowed(meeting, minutes))
@@ -270,7 +270,7 @@ def _group_or_404(group_id: int) -> Group:
 @bp.get("/grupp/<int:group_id>/uppfoljning", endpoint="follow_ups")
 def follow_ups(group_id: int):
     group = _group_or_404(group_id)
-    today = local_today(utcnow())
+    today = local_today(dates.now())
     rows = [
         {
             "decision": d,
@@ -301,7 +301,7 @@ def follow_up_done(group_id: int, decision_id: int):
     if not ButtonForm().validate_on_submit():
         abort(400)
     try:
-        service.mark_follow_up_done(decision, actor=current_user, now=utcnow())
+        service.mark_follow_up_done(decision, actor=current_user, now=dates.now())
         db.session.commit()
     except WorkflowError as error:
         db.session.rollback()

@@ -5,8 +5,8 @@ from flask_babel import gettext as _
 
 from ..extensions import db
 from ..forms.pages import AccessibilityProblemForm
+from ..services import dates
 from ..services.accessibility import report_accessibility_problem
-from . import utcnow
 
 bp = Blueprint("pages", __name__)
 
@@ -26,7 +26,7 @@ def report_problem():
         page=form.page.data,
         description=form.description.data,
         contact=form.contact.data,
-        now=utcnow(),
+        now=dates.now(),
     )
     db.session.commit()
     flash(_("Tack! Vi har tagit emot din rapport om tillgänglighet."), "success")

@@ -22,11 +22,11 @@ from ..permissions import (
     can_view_process,
     require,
 )
-from ..services import WorkflowError
+from ..services import WorkflowError, dates
 from ..services import improvement as service
 from ..services.dates import local_today
 from ..services.meetings import meeting_date
-from . import attach, form_step, utcnow
+from . import attach, form_step
 from .improvement import indicator_form, indicator_spec
 
 bp = Blueprint("processes", __name__, url_prefix="/processer")
@@ -68,7 +68,7 @@ def propose(process_id: int):
     form = forms.ProposalForm(prefix="proposal")
     if form.validate():
         try:
-            service.submit_proposal(process, form.text.data, actor=current_user, now=utcnow())
+            service.submit_proposal(process, form.text.data, actor=current_user, now=dates.now())
             db.session.commit()
         except WorkflowError as error:
             db.session.rollback()
@@ -140,11 +140,11 @@ def _render_council(process, now, failed=None):
 
 @bp.get("/<int:process_id>/processrad")
 def council(process_id: int):
-    return _render_council(_council_or_404(process_id), utcnow())
+    return _render_council(_council_or_404(process_id), dates.now())
 
 
 def _step(process_id: int, key: str, run):
-    now = utcnow()
+    now = dates.now()
     process = _council_or_404(process_id)
     require(can_manage_process(current_user, process))
     form = build_council_form(key, process, formdata=request.form)

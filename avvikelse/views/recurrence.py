@@ -25,9 +25,8 @@ from ..permissions import (
     require_admin,
     visible_deviations,
 )
-from ..services import WorkflowError, clusters, recurrence, trends
+from ..services import WorkflowError, clusters, dates, recurrence, trends
 from ..services.meetings import meeting_date
-from . import utcnow
 
 bp = Blueprint("recurrence", __name__, url_prefix="/aterkommande")
 
@@ -84,7 +83,7 @@ def confirm(suggestion_id: int):
         return redirect(url_for(".index"))
     try:
         cluster = clusters.confirm_suggestion(
-            suggestion, name=form.name.data, actor=current_user, now=utcnow()
+            suggestion, name=form.name.data, actor=current_user, now=dates.now()
         )
         db.session.commit()
     except WorkflowError as error:
@@ -103,7 +102,7 @@ def dismiss(suggestion_id: int):
         if not form.validate_on_submit():
             raise WorkflowError(_("Skriv varför förslaget avfärdas."))
         recurrence.dismiss_suggestion(
-            suggestion, note=form.note.data, actor=current_user, now=utcnow()
+            suggestion, note=form.note.data, actor=current_user, now=dates.now()
         )
         db.session.commit()
     except WorkflowError as error:
@@ -119,7 +118,7 @@ def trend_charts():
     _require_viewer()
     kind = "o" if request.args.get("per") == "par" else "c"
     region = current_user.organization.region
-    charts = trends.region_charts(region, now=utcnow(), kind=kind)
+    charts = trends.region_charts(region, now=dates.now(), kind=kind)
     return render_template("recurrence/trends.html", charts=charts, kind=kind)
 
 
@@ -155,7 +154,7 @@ def hint():
         current_user,
         category_id=request.args.get("category_id", type=int),
         organization_ids=request.args.getlist("concerned_organization_ids", type=int),
-        now=utcnow(),
+        now=dates.now(),
     )
     if request.args.get("format") == "html":
         return render_template("recurrence/_hint.html", hint=hint)
@@ -164,7 +163,7 @@ def hint():
 
 @bp.post("/arende/<int:deviation_id>/generell", endpoint="mark_general")
 def mark_general(deviation_id: int):
-    now = utcnow()
+    now = dates.now()
     deviation = get_deviation_or_404(deviation_id, current_user, now=now, action="mark_general")
     require(can_triage(current_user, deviation))
     form = MarkGeneralForm()
@@ -184,7 +183,7 @@ def mark_general(deviation_id: int):
 @bp.route("/arende/<int:deviation_id>/overlamna", methods=["GET", "POST"], endpoint="hand_over")
 def hand_over_case(deviation_id: int):
     """A single case to LSVO with a prefilled föredragning."""
-    now = utcnow()
+    now = dates.now()
     deviation = get_deviation_or_404(deviation_id, current_user, now=now, action="hand_over")
     allowed = can_hand_over_with_presentation(current_user, deviation)
     if request.method == "GET":

@@ -12,7 +12,7 @@ from ..extensions import db
 from ..forms.deviation import ReportForm, draft_formdata
 from ..models import ConcernedOrganization, Deviation, RiskLevel
 from ..permissions import get_deviation_or_404
-from ..services import WorkflowError
+from ..services import WorkflowError, dates
 from ..services.dates import as_utc, local_today
 from ..services.deviations import PersonalDataError, delete_draft, find_by_token
 from ..services.reporting import (
@@ -24,7 +24,6 @@ from ..services.reporting import (
     submit_report,
     user_drafts,
 )
-from . import utcnow
 from .auth import safe_next
 
 bp = Blueprint("report", __name__)
@@ -81,7 +80,7 @@ def render_form(form: ReportForm, draft, *, status: int = 200, warnings=None):
 
 @bp.route("/rapportera", methods=["GET", "POST"])
 def new():
-    now = utcnow()
+    now = dates.now()
     today = local_today(now)
     options = report_options(current_user)
     draft_id = request.args.get("utkast", type=int)
@@ -166,7 +165,7 @@ def receipt(deviation_id: int):
     deviation = get_deviation_or_404(
         deviation_id,
         current_user,
-        now=utcnow(),
+        now=dates.now(),
         options=(
             joinedload(Deviation.group),
             joinedload(Deviation.category),

@@ -3,8 +3,8 @@
 from flask import Blueprint, render_template
 from flask_login import current_user
 
+from ..services import dates
 from ..services.accounts import account_overview
-from . import utcnow
 
 bp = Blueprint("start", __name__)
 
@@ -12,5 +12,5 @@ bp = Blueprint("start", __name__)
 @bp.route("/")
 def index():
     return render_template(
-        "start/index.html", overview=account_overview(current_user, now=utcnow())
+        "start/index.html", overview=account_overview(current_user, now=dates.now())
     )
