@@ -17,6 +17,9 @@ from avvikelse.services.digest import send_weekly_digest
 from .. import factories
 from .conftest import at, html, plain
 
+# The mails are checked against literal weeks and dates; case_world submits at the clock.
+pytestmark = pytest.mark.clock(at(date(2026, 11, 23), 10))
+
 SECRET = "Hemlig-fritext-7Q"  # what a reporter typed; must never leave in an e-mail
 
 

@@ -2,7 +2,7 @@
 and that a list page costs the same number of statements however long or busy it is."""
 
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import event, select
@@ -20,7 +20,7 @@ from avvikelse.models import (
     User,
 )
 from avvikelse.services import deviations as workflow
-from avvikelse.services.dates import local_today
+from avvikelse.services.dates import STOCKHOLM, local_today
 
 from .. import factories
 from ..clock import TEST_NOW
@@ -425,7 +425,7 @@ def notes_of(app, w, name) -> list[Notification]:
 
 
 def test_notifications_list_newest_first_with_unread_marked(app, client, w, auth):
-    add_cases(app, w, 1, at=now() - timedelta(minutes=5))
+    add_cases(app, w, 1, at=now() + timedelta(minutes=5))  # after case_world's case
     auth.login("chair@test.example")
     nav = client.get("/").get_data(as_text=True).split("</nav>")[0]
     assert 'Notiser (2<span class="visually-hidden"> olästa</span>)' in nav
@@ -436,7 +436,7 @@ def test_notifications_list_newest_first_with_unread_marked(app, client, w, auth
     assert "Ny avvikelse" in page
     assert "Markera alla som lästa" in page
     # Times are shown in Stockholm time.
-    local = second.created_at.replace(tzinfo=UTC).astimezone(workflow.STOCKHOLM)
+    local = second.created_at.astimezone(STOCKHOLM)
     assert local.strftime("kl. %H:%M") in page
 
 
