@@ -47,6 +47,7 @@ def serve_command(demo: bool, host: str, port: int):
     from .services import WorkflowError
     from .services.dates import now
     from .services.demo import DEMO_PASSWORD, load_demo
+    from .services.demo_history import build_demo_history
     from .services.regions import RegionFileError
 
     overrides = {"AVVIKELSE_ENV": "demo"} if demo and "AVVIKELSE_ENV" not in os.environ else {}
@@ -61,10 +62,13 @@ def serve_command(demo: bool, host: str, port: int):
         if demo:
             try:
                 logins = load_demo(region_name, now=now())
+                history = build_demo_history(region_name, now=now())
             except (RegionFileError, WorkflowError) as error:
                 raise click.ClickException(str(error)) from error
         db.session.commit()
         if demo:
+            if history is not None:
+                click.echo(f"Demohistorik: {history.describe()}")
             click.echo(
                 f"\nDemo för {region_name}: alla demokonton har lösenordet {DEMO_PASSWORD!r}"
             )
@@ -234,6 +238,32 @@ def generate_command(rows: int, patterns: int | None, seed: int, sweep: bool):
         summary = sweep_recurrence(now=dates.now(), full=True)
         db.session.commit()
         click.echo(f"Svepning: {summary}")
+
+
+@main.command("demo-data")
+@with_appcontext
+def demo_data_command():
+    """Load the region, its demo log-ins and about 18 months of history through the workflow
+    (the same as `serve --demo` does before serving); a second run adds nothing."""
+    from .extensions import db
+    from .services import WorkflowError
+    from .services.dates import now
+    from .services.demo import load_demo
+    from .services.demo_history import build_demo_history
+    from .services.regions import RegionFileError
+
+    region_name = current_app.config["AVVIKELSE_REGION"]
+    _load_region_or_fail(region_name)
+    try:
+        load_demo(region_name, now=now())
+        history = build_demo_history(region_name, now=now())
+    except (RegionFileError, WorkflowError) as error:
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    if history is None:
+        click.echo(f"{region_name} har redan demohistorik; inget lades till.")
+    else:
+        click.echo(f"Demohistorik för {region_name}: {history.describe()}")
 
 
 main.add_command(load_region_command)
