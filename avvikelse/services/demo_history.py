@@ -788,10 +788,11 @@ class _History:
                 matter,
                 outcome=DecisionOutcome.DECIDED,
                 text=(
-                    "LSVO ger Region Blekinges slutenvård och kommunens hemsjukvård i uppdrag att "
-                    "införa en gemensam kontroll av inskrivningsmeddelanden inom ett dygn. "
-                    "Samverkansgruppen följer upp efter sex månader."
-                ).replace("Region Blekinges", f"{self.region_org.name}s"),
+                    f"{self.strategic.display_name} ger {self.region_org.name}s slutenvård och "
+                    "kommunens hemsjukvård i uppdrag att införa en gemensam kontroll av "
+                    "inskrivningsmeddelanden inom ett dygn. Samverkansgruppen följer upp efter "
+                    "sex månader."
+                ),
                 actor=secretary,
                 now=now,
                 follow_up_on=add_months(day, 6),
@@ -811,7 +812,8 @@ class _History:
             record_decision(
                 matter,
                 outcome=DecisionOutcome.REFERRED_TO_LSVO,
-                text="Händelsen berör flera kommuner och behöver beslut i LSVO.",
+                text=f"Händelsen berör flera kommuner och behöver beslut i "
+                f"{self.strategic.display_name}.",
                 actor=secretary,
                 now=now,
             )
@@ -897,7 +899,8 @@ class _History:
                 "hemsjukvård och regionens slutenvård.",
                 done_so_far="Båda parter har svarat. Rutinen för inskrivningsmeddelande är känd "
                 "men följs inte vid hög beläggning.",
-                proposal="LSVO beslutar om en gemensam kontroll av inskrivningsmeddelanden.",
+                proposal=f"{self.strategic.display_name} beslutar om en gemensam kontroll av "
+                "inskrivningsmeddelanden.",
             ),
             actor=secretary,
             now=now,
