@@ -121,6 +121,7 @@ def account_overview(user: User, *, now: datetime) -> dict:
     # Imported here: case_lists builds on services/admin, which builds on this module.
     from .case_lists import coordinator_organizations, waiting_for
     from .deviations import local_today
+    from .start_tasks import more_waiting
 
     memberships = db.session.scalars(
         select(Membership)
@@ -134,5 +135,6 @@ def account_overview(user: User, *, now: datetime) -> dict:
         "memberships": memberships,
         "manages_meetings": any(m.role.value in ("chair", "secretary") for m in memberships),
         "coordinator_for": coordinator_organizations(user),
-        "waiting": waiting_for(user, today=local_today(now)),
+        "waiting": waiting_for(user, today=local_today(now))
+        + more_waiting(user, today=local_today(now)),
     }

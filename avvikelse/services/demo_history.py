@@ -359,6 +359,8 @@ class _History:
         self.proposals: list[tuple[date, object]] = []
         self.sequence = 0
         self.open_cases: list[Deviation] = []
+        self.latest: dict[int, int] = {}
+        self.referred: set[int] = set()
 
     # --- The plan: who reports what, when ---------------------------------------------------
 
@@ -514,6 +516,8 @@ class _History:
     def run(self) -> None:
         plan = self._plan_cases()
         self._plan_meetings()
+        for meeting in self.meetings:
+            self.latest[meeting.group_id] = meeting.id
         by_day = defaultdict(list)
         for case in plan:
             by_day[case.day].append(case)
@@ -654,7 +658,7 @@ class _History:
             for concerned in deviation.concerned:
                 if self.coordinators.get(concerned.organization_id):
                     late = self.random.random() < 0.2
-                    wait = self.random.randint(25, 40) if late else self.random.randint(4, 22)
+                    wait = self.random.randint(30, 50) if late else self.random.randint(4, 22)
                     self.answer_days[(deviation.id, concerned.organization_id)] = day + timedelta(
                         days=wait
                     )
@@ -692,9 +696,9 @@ class _History:
                 )
 
     def _move_on_overdue(self, day: date) -> None:
-        """The chair moves on a week after the deadline, without the missing answers."""
+        """The chair moves on two weeks after the deadline, without the missing answers."""
         for deviation in self._open(DeviationState.AWAITING_ANSWERS):
-            if deviation.answer_due_on and day >= deviation.answer_due_on + timedelta(days=7):
+            if deviation.answer_due_on and day >= deviation.answer_due_on + timedelta(days=14):
                 chair = _manager(deviation.group, MembershipRole.CHAIR)
                 start_preparation(deviation, actor=chair, now=self.at(day, 12))
 
@@ -808,7 +812,10 @@ class _History:
             )
             return
         roll = self.random.random()
-        if not strategic and roll < 0.06:
+        # Each samverkansgrupp's latest meeting hands one case over, so LSVO has one waiting.
+        latest = matter.meeting_id == self.latest.get(matter.group_id)
+        if not strategic and (roll < 0.06 or (latest and matter.meeting_id not in self.referred)):
+            self.referred.add(matter.meeting_id)
             record_decision(
                 matter,
                 outcome=DecisionOutcome.REFERRED_TO_LSVO,
