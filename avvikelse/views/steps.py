@@ -64,14 +64,15 @@ def run_step(
     form: FlaskForm,
     call: Callable[[], str | Done],
     *,
-    done: str | Callable[[], str],
+    done: str | Callable[[], str] | None = None,
     refused: Refused,
     version: tuple[object, int | str | None] | None = None,
     invalid: str | Callable[[FlaskForm], str] | None = None,
 ) -> ResponseReturnValue:
     """Validate `form` (CSRF included), call the one service through `call`, commit once, flash
     its message and redirect to `done` (a callable is asked after the commit, when the answer
-    depends on the step, e.g. a case re-routed out of the user's sight).
+    depends on the step, e.g. a case re-routed out of the user's sight; None when every `Done`
+    the call returns says where).
 
     `version` is (the edited object, the version the user saw): a change made in between is
     refused with 409 instead of overwritten. `invalid` replaces the field errors of a form that
