@@ -13,7 +13,6 @@ from ..forms.improvement import FourQuestionsForm
 from ..forms.recurrence import AddCaseForm, ClusterForm, PresentationForm, RemoveCaseForm
 from ..models import (
     Cluster,
-    ClusterState,
     Deviation,
     DeviationEvent,
     EventKind,
@@ -145,7 +144,7 @@ def _render_detail(
             .order_by(DeviationEvent.created_at, DeviationEvent.id)
         )
     )
-    if presentation_form is None and cluster.state is ClusterState.OPEN:
+    if presentation_form is None and cluster.is_open:
         presentation_form = PresentationForm(
             formdata=None, obj=clusters.cluster_presentation(cluster)
         )
