@@ -10,7 +10,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..db import db
 from ..models import Organization, User
-from . import WorkflowError
+from .errors import WorkflowError
 
 # Compared against when the e-mail is unknown, so a failed log-in takes the same time either way.
 _DUMMY_HASH = None

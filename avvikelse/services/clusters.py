@@ -38,10 +38,11 @@ from ..models import (
     User,
 )
 from ..permissions import can_decide_suggestion, can_manage_cluster, can_triage
-from . import WorkflowError
 from .dates import local_today, month_index, month_label
-from .deviations import decide, group_managers, guard_text, hand_over
+from .deviations import decide, group_managers, hand_over
+from .errors import WorkflowError
 from .notifications import notify_many
+from .personal_data import guard_text
 from .recurrence import describe
 
 QUESTION_TITLES = (

@@ -42,47 +42,11 @@ from ..permissions import (
     can_triage,
     coordinator_organization_ids,
 )
-from . import WorkflowError
 from .dates import local_today
+from .errors import WorkflowError, check_version
 from .notifications import notify_many
-from .personal_data import check_fields, message
+from .personal_data import guard_text
 from .recurrence import check_deviation
-
-
-class PersonalDataError(WorkflowError):
-    """Free text contains a personal identity number; carries the findings per field."""
-
-    def __init__(self, refusals: dict):
-        self.refusals = refusals
-        super().__init__(
-            _("Texten innehåller något som ser ut som ett personnummer eller samordningsnummer.")
-        )
-
-    def field_messages(self) -> dict[str, list[str]]:
-        return {name: [message(f) for f in findings] for name, findings in self.refusals.items()}
-
-
-class StaleEditError(WorkflowError):
-    def __init__(self):
-        super().__init__(
-            _(
-                "Ärendet har ändrats av någon annan sedan du öppnade sidan. Ingenting sparades. "
-                "Läs igenom ändringarna nedan; det du skrev finns kvar i formuläret."
-            )
-        )
-
-
-def guard_text(**fields: str | None) -> dict:
-    """Refuse personal identity numbers in any free text; return warnings for the UI."""
-    result = check_fields(fields)
-    if not result.ok:
-        raise PersonalDataError(result.refusals)
-    return result.warnings
-
-
-def check_version(deviation: Deviation, version: int | None) -> None:
-    if version is not None and int(version) != deviation.version:
-        raise StaleEditError()
 
 
 def record_event(

@@ -35,11 +35,13 @@ from ..permissions import (
     can_send_written_view,
     manages_group,
 )
-from . import WorkflowError, clusters
+from . import clusters
 from .dates import STOCKHOLM, local_today
-from .deviations import add_action, check_version, decide, guard_text, hand_over
+from .deviations import add_action, decide, hand_over
+from .errors import WorkflowError, check_version
 from .meeting_deadlines import deadlines_for
 from .notifications import notify_many
+from .personal_data import guard_text
 from .quorum import QuorumStatus, meeting_quorum
 
 

@@ -44,8 +44,9 @@ from ..models import (
     User,
 )
 from ..permissions import can_triage
-from . import WorkflowError
 from .dates import local_today, month_index, months_after, months_before
+from .errors import WorkflowError
+from .personal_data import guard_text
 
 # How many cases of one key a check reads at most: enough to show, bounded for the cost.
 CASE_CAP = 500
@@ -366,8 +367,6 @@ def mark_general(deviation: Deviation, *, note: str, actor: User, now: datetime)
         raise WorkflowError(_("Bara gruppens ordförande eller sekreterare kan markera ärendet."))
     if not (note or "").strip():
         raise WorkflowError(_("Skriv varför avvikelsen är generell."))
-    from .deviations import guard_text
-
     guard_text(note=note)
     suggestion = suggest(
         region_id=deviation.region_id,
@@ -546,8 +545,6 @@ def dismiss_suggestion(suggestion: Suggestion, *, note: str, actor: User, now: d
         raise WorkflowError(_("Förslaget är redan bedömt."))
     if not (note or "").strip():
         raise WorkflowError(_("Skriv varför förslaget avfärdas."))
-    from .deviations import guard_text
-
     guard_text(note=note)
     suggestion.state = SuggestionState.DISMISSED
     suggestion.decided_at = now

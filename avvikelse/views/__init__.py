@@ -32,7 +32,7 @@ from ..permissions import (
 
 def attach(form: FlaskForm, error) -> None:
     """Personal data findings go to their field; any other refusal to the top of the form."""
-    from ..services.deviations import PersonalDataError
+    from ..services.personal_data import PersonalDataError
 
     if isinstance(error, PersonalDataError):
         for name, messages in error.field_messages().items():
@@ -48,7 +48,7 @@ def form_step(form: FlaskForm, run: Callable[[], str], *, done: str) -> Response
     """One form step: validate, one service call, commit once, flash its message and redirect
     to `done`. A refusal is attached to the form and None returned; the caller then renders
     the page again with the form as typed (422)."""
-    from ..services import WorkflowError
+    from ..services.errors import WorkflowError
 
     if not form.validate():
         return None

@@ -27,7 +27,8 @@ from ..permissions import (
     manages_group,
     visible_deviations,
 )
-from ..services import WorkflowError, clusters, dates, improvement
+from ..services import clusters, dates, improvement
+from ..services.errors import WorkflowError
 from ..services.meetings import meeting_date
 from . import form_step
 

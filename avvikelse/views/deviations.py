@@ -42,8 +42,10 @@ from ..permissions import (
     manages_case,
     require,
 )
-from ..services import WorkflowError, case_page, dates, meetings
+from ..services import case_page, dates, meetings
 from ..services import deviations as workflow
+from ..services.errors import StaleEditError, WorkflowError
+from ..services.personal_data import PersonalDataError
 
 bp = Blueprint("deviations", __name__, url_prefix="/avvikelser")
 
@@ -298,7 +300,7 @@ def _attach(form: forms.StepForm, error: WorkflowError) -> None:
     """Personal data findings go to the field they are in; any other refusal to the form."""
     if isinstance(error, FieldRefusal):
         form[error.field].errors = [*form[error.field].errors, str(error)]
-    elif isinstance(error, workflow.PersonalDataError):
+    elif isinstance(error, PersonalDataError):
         for name, messages in error.field_messages().items():
             if name in form:
                 form[name].errors = [*form[name].errors, *messages]
@@ -335,8 +337,8 @@ def _take_step(
     try:
         message = run(deviation, form, now)
         db.session.commit()
-    except (workflow.StaleEditError, StaleDataError):
-        form.form_errors.append(str(workflow.StaleEditError()))
+    except (StaleEditError, StaleDataError):
+        form.form_errors.append(str(StaleEditError()))
         return _refuse(deviation_id, Failure(key, item, form, status=STALE_STATUS))
     except WorkflowError as error:
         _attach(form, error)

@@ -44,9 +44,10 @@ from ..permissions import (
     visible_efforts,
     visible_processes,
 )
-from ..services import WorkflowError, case_page, dates, run_chart
+from ..services import case_page, dates, run_chart
 from ..services import improvement as service
 from ..services.dates import local_today
+from ..services.errors import WorkflowError
 from . import attach, form_step
 
 bp = Blueprint("improvement", __name__, url_prefix="/forbattring")

@@ -42,11 +42,12 @@ from ..permissions import (
     can_view_meetings,
     require,
 )
-from ..services import WorkflowError, case_page, dates, documents
+from ..services import case_page, dates, documents
 from ..services import meetings as service
 from ..services.dates import local_today
-from ..services.deviations import PersonalDataError
+from ..services.errors import WorkflowError
 from ..services.meeting_deadlines import deadlines_for
+from ..services.personal_data import PersonalDataError
 from ..services.quorum import meeting_quorum, quorum_status
 from . import pdf_download
 

@@ -23,10 +23,11 @@ from ..forms.minutes import (
 )
 from ..models import Decision, DecisionOutcome, Group, MatterKind, Meeting, MembershipRole, User
 from ..permissions import can_edit_minutes, can_read_minutes, is_group_chair, require, signs_minutes
-from ..services import WorkflowError, dates, documents
+from ..services import dates, documents
 from ..services import minutes as service
 from ..services.dates import STOCKHOLM, local_today
-from ..services.deviations import PersonalDataError
+from ..services.errors import WorkflowError
+from ..services.personal_data import PersonalDataError
 from . import pdf_download
 
 bp = Blueprint("minutes", __name__, url_prefix="/moten")

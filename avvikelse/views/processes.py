@@ -22,9 +22,10 @@ from ..permissions import (
     can_view_process,
     require,
 )
-from ..services import WorkflowError, dates
+from ..services import dates
 from ..services import improvement as service
 from ..services.dates import local_today
+from ..services.errors import WorkflowError
 from ..services.meetings import meeting_date
 from . import attach, form_step
 from .improvement import indicator_form, indicator_spec

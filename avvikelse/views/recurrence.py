@@ -25,7 +25,8 @@ from ..permissions import (
     require_admin,
     visible_deviations,
 )
-from ..services import WorkflowError, clusters, dates, recurrence, trends
+from ..services import clusters, dates, recurrence, trends
+from ..services.errors import WorkflowError
 from ..services.meetings import meeting_date
 
 bp = Blueprint("recurrence", __name__, url_prefix="/aterkommande")

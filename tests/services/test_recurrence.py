@@ -17,13 +17,14 @@ from avvikelse.models import (
     SuggestionKind,
     SuggestionState,
 )
-from avvikelse.services import WorkflowError, clusters, digest, recurrence, search, trends
+from avvikelse.services import clusters, digest, recurrence, search, trends
 from avvikelse.services.deviations import (
     request_answers,
     submit_answer,
     submit_deviation,
     update_classification,
 )
+from avvikelse.services.errors import WorkflowError
 
 from .. import factories
 
