@@ -10,6 +10,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..db import db
 from ..models import Organization, User
+from ..permissions import MANAGER_ROLES
 from .errors import WorkflowError
 
 # Compared against when the e-mail is unknown, so a failed log-in takes the same time either way.
@@ -132,7 +133,7 @@ def account_overview(user: User, *, now: datetime) -> dict:
     return {
         "user": user,
         "memberships": memberships,
-        "manages_meetings": any(m.role.value in ("chair", "secretary") for m in memberships),
+        "manages_meetings": any(m.role in MANAGER_ROLES for m in memberships),
         "coordinator_for": coordinator_organizations(user),
         "waiting": waiting_for(user, today=local_today(now)),
     }

@@ -30,13 +30,17 @@ from ..models import (
     DeviationState,
     Group,
     GroupLevel,
-    MembershipRole,
     Notification,
     Organization,
     RiskLevel,
     User,
 )
-from ..permissions import coordinator_organization_ids, manages_group, visible_deviations
+from ..permissions import (
+    MANAGER_ROLES,
+    coordinator_organization_ids,
+    manages_group,
+    visible_deviations,
+)
 from .admin import category_tree, flatten, group_list, organization_options
 from .dates import STOCKHOLM, as_utc
 
@@ -50,7 +54,6 @@ SECTION_LIMIT = 50
 WAITING_PREVIEW = 3
 RECENT_ANSWERS = 10
 
-MANAGER_ROLES = (MembershipRole.CHAIR, MembershipRole.SECRETARY)
 OPEN_ACTION = tuple(status for status in ActionStatus if status.is_open)
 
 

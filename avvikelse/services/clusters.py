@@ -39,10 +39,11 @@ from ..models import (
 )
 from ..permissions import can_decide_suggestion, can_manage_cluster, can_triage
 from .dates import local_today, month_index, month_label
-from .deviations import decide, group_managers, hand_over
+from .deviations import decide, hand_over
 from .errors import WorkflowError
 from .notifications import notify_many
 from .personal_data import guard_text
+from .recipients import group_managers, strategic_group
 from .recurrence import describe
 
 QUESTION_TITLES = (
@@ -399,7 +400,7 @@ def _checked(presentation: Presentation) -> Presentation:
 
 
 def _lsvo_matter(region_id, presentation, *, kind, now, deviation=None) -> Matter:
-    from .meetings import add_system_matter, strategic_group
+    from .meetings import add_system_matter
 
     matter = add_system_matter(
         strategic_group(region_id),

@@ -19,7 +19,6 @@ from ..models import (
     CaseNumberCounter,
     ConcernedOrganization,
     ConcernedStatus,
-    Coordinator,
     Deviation,
     DeviationDraft,
     DeviationEvent,
@@ -28,8 +27,6 @@ from ..models import (
     EventKind,
     Group,
     GroupLevel,
-    Membership,
-    MembershipRole,
     Organization,
     TargetGroup,
     Transition,
@@ -46,6 +43,7 @@ from .dates import local_today
 from .errors import WorkflowError, check_version
 from .notifications import notify_many
 from .personal_data import guard_text
+from .recipients import coordinators_of, group_managers, strategic_group_managers
 from .recurrence import check_deviation
 
 
@@ -73,49 +71,6 @@ def record_event(
     )
     db.session.add(event)
     return event
-
-
-# --- Recipients -----------------------------------------------------------------------------
-
-
-def group_managers(group_id: int) -> list[User]:
-    return list(
-        db.session.scalars(
-            select(User)
-            .join(Membership, Membership.user_id == User.id)
-            .where(
-                Membership.group_id == group_id,
-                Membership.active.is_(True),
-                Membership.role.in_([MembershipRole.CHAIR, MembershipRole.SECRETARY]),
-            )
-        )
-    )
-
-
-def coordinators_of(organization_ids) -> list[User]:
-    return list(
-        db.session.scalars(
-            select(User)
-            .join(Coordinator, Coordinator.user_id == User.id)
-            .where(Coordinator.organization_id.in_(list(organization_ids)))
-        )
-    )
-
-
-def lsvo_managers(region_id: int) -> list[User]:
-    return list(
-        db.session.scalars(
-            select(User)
-            .join(Membership, Membership.user_id == User.id)
-            .join(Group, Group.id == Membership.group_id)
-            .where(
-                Group.region_id == region_id,
-                Group.level == GroupLevel.STRATEGIC,
-                Membership.active.is_(True),
-                Membership.role.in_([MembershipRole.CHAIR, MembershipRole.SECRETARY]),
-            )
-        )
-    )
 
 
 def _case_url(deviation: Deviation) -> str:
@@ -620,7 +575,7 @@ def hand_over(deviation: Deviation, *, reason: str, actor: User, now: datetime, 
         subject=_("Din rapport %(number)s har lyfts till LSVO", number=deviation.number),
     )
     _notify(
-        lsvo_managers(deviation.region_id),
+        strategic_group_managers(deviation.region_id),
         deviation,
         "handed_over",
         _("Avvikelse %(number)s har överlämnats till LSVO", number=deviation.number),

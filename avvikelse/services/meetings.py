@@ -43,6 +43,7 @@ from .meeting_deadlines import deadlines_for
 from .notifications import notify_many
 from .personal_data import guard_text
 from .quorum import QuorumStatus, meeting_quorum
+from .recipients import strategic_group
 
 
 def next_meeting(group: Group, now: datetime) -> Meeting | None:
@@ -65,19 +66,6 @@ def next_open_meeting(group: Group, now: datetime) -> Meeting | None:
         if deadlines_for(meeting.starts_at).registration_open(now) and not meeting.agenda_locked:
             return meeting
     return None
-
-
-def strategic_group(region_id: int) -> Group:
-    group = db.session.scalar(
-        select(Group).where(
-            Group.region_id == region_id,
-            Group.level == GroupLevel.STRATEGIC,
-            Group.active.is_(True),
-        )
-    )
-    if group is None:
-        raise WorkflowError(_("Regionen har ingen strategisk grupp (LSVO)."))
-    return group
 
 
 def add_system_matter(
