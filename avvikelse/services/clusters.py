@@ -38,6 +38,7 @@ from ..models import (
     User,
 )
 from ..permissions import can_decide_suggestion, can_manage_cluster, can_triage
+from .agenda import add_system_matter
 from .dates import local_today, month_index, month_label
 from .deviations import decide, hand_over
 from .errors import WorkflowError
@@ -400,8 +401,6 @@ def _checked(presentation: Presentation) -> Presentation:
 
 
 def _lsvo_matter(region_id, presentation, *, kind, now, deviation=None) -> Matter:
-    from .meetings import add_system_matter
-
     matter = add_system_matter(
         strategic_group(region_id),
         kind=kind,

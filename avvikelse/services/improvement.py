@@ -47,10 +47,10 @@ from ..models import (
 )
 from ..permissions import can_manage_effort, can_manage_process, effort_groups
 from . import run_chart as charts
+from .agenda import add_system_matter
 from .clusters import cluster_cases
 from .dates import STOCKHOLM, add_months, local_today, month_start
 from .errors import WorkflowError
-from .meetings import add_system_matter
 from .notifications import notify
 from .personal_data import guard_text
 

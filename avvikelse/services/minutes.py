@@ -38,10 +38,10 @@ from ..models import (
     Minutes,
 )
 from ..permissions import can_edit_minutes, is_group_chair
+from .agenda import add_system_matter
 from .case_page import category_label
 from .dates import STOCKHOLM, local_today
 from .errors import WorkflowError
-from .meetings import add_system_matter
 from .personal_data import guard_text
 from .quorum import meeting_quorum
 from .reminders import Sweep
