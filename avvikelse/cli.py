@@ -224,7 +224,7 @@ def generate_command(rows: int, patterns: int | None, seed: int, sweep: bool):
     """Synthetic deviations with planted recurring patterns (bench and demo databases only)."""
     from .extensions import db
     from .services import dates
-    from .services.recurrence import sweep_recurrence
+    from .services.detection import sweep_recurrence
     from .services.synthetic import Plan, generate
 
     truth = generate(Plan(rows=rows, patterns=patterns or max(rows // 20, 10), seed=seed))

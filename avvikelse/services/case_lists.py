@@ -30,6 +30,7 @@ from ..models import (
     DeviationState,
     Group,
     GroupLevel,
+    Membership,
     Notification,
     Organization,
     RiskLevel,
@@ -42,7 +43,7 @@ from ..permissions import (
     visible_deviations,
 )
 from .admin import category_tree, flatten, group_list, organization_options
-from .dates import STOCKHOLM, as_utc
+from .dates import STOCKHOLM, as_utc, local_today
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100
@@ -602,3 +603,22 @@ def audit_page(
     return _keyset_page(
         statement, AuditEntry.created_at, AuditEntry.id, fore, size, lambda e: e.created_at
     )
+
+
+def account_overview(user: User, *, now: datetime) -> dict:
+    """What the start page and Mitt konto show: the user's groups with roles, chairs first, the
+    organizations the user is coordinator for, and what waits for the user."""
+    memberships = db.session.scalars(
+        select(Membership)
+        .where(Membership.user_id == user.id, Membership.active.is_(True))
+        .options(selectinload(Membership.group), selectinload(Membership.represented_organization))
+    ).all()
+    order = {"chair": 0, "secretary": 1, "member": 2, "co_opted": 3}
+    memberships = sorted(memberships, key=lambda m: (order[m.role.value], m.group.name))
+    return {
+        "user": user,
+        "memberships": memberships,
+        "manages_meetings": any(m.role in MANAGER_ROLES for m in memberships),
+        "coordinator_for": coordinator_organizations(user),
+        "waiting": waiting_for(user, today=local_today(now)),
+    }

@@ -17,6 +17,7 @@ from ..models import (
     ActionStatus,
     Answer,
     CaseNumberCounter,
+    Category,
     ConcernedOrganization,
     ConcernedStatus,
     Deviation,
@@ -28,6 +29,7 @@ from ..models import (
     Group,
     GroupLevel,
     Organization,
+    Process,
     TargetGroup,
     Transition,
     User,
@@ -854,8 +856,6 @@ CLASSIFICATION_FIELDS = ("category_id", "process_id", "probability", "consequenc
 
 
 def _check_classification_targets(deviation: Deviation, changes: dict) -> None:
-    from ..models import Category, Process
-
     if changes.get("category_id") not in (None, deviation.category_id):
         category = db.session.get(Category, changes["category_id"])
         if category is None or category.region_id != deviation.region_id or category.is_retired:
