@@ -11,6 +11,7 @@ from .models import (
     TRANSITIONS,
     AccessibilityReport,
     Category,
+    Cluster,
     ConcernedOrganization,
     ConcernedStatus,
     Coordinator,
@@ -556,16 +557,33 @@ def can_decide_suggestion(user, suggestion) -> bool:
     return manages_group(user, suggestion.group_id) or manages_lsvo_of(user, suggestion.region_id)
 
 
-def can_view_cluster(user, cluster) -> bool:
-    """The group's members and LSVO's members read a cluster; cases in it still follow
+def visible_clusters(user) -> Select:
+    """The one cluster visibility rule, for the list and the cluster page alike: the group's
+    members, LSVO's members and the region's administrators. Cases in a cluster still follow
     visible_deviations, case by case."""
+    query = select(Cluster)
     if not (user and user.is_authenticated):
-        return False
-    if can_administer(user) and user.organization.region_id == cluster.region_id:
-        return True
-    return cluster.group_id in active_group_ids(user) or cluster.region_id in strategic_region_ids(
-        user
+        return query.where(false())
+    condition = or_(
+        Cluster.group_id.in_(active_group_ids(user)),
+        Cluster.region_id.in_(strategic_region_ids(user)),
     )
+    if can_administer(user):
+        condition = or_(condition, Cluster.region_id == user.organization.region_id)
+    return query.where(condition)
+
+
+def can_view_cluster(user, cluster) -> bool:
+    query = visible_clusters(user).where(Cluster.id == cluster.id)
+    return bool(db.session.scalar(select(exists(query.with_only_columns(Cluster.id)))))
+
+
+def get_cluster_or_404(cluster_id: int, user):
+    """A cluster the user may not read answers 404, as an unknown id does."""
+    cluster = db.session.scalar(visible_clusters(user).where(Cluster.id == cluster_id))
+    if cluster is None:
+        abort(404)
+    return cluster
 
 
 def can_manage_cluster(user, cluster) -> bool:

@@ -37,7 +37,12 @@ from ..models import (
     SuggestionState,
     User,
 )
-from ..permissions import can_decide_suggestion, can_manage_cluster, can_triage
+from ..permissions import (
+    can_decide_suggestion,
+    can_manage_cluster,
+    can_triage,
+    visible_clusters,
+)
 from .agenda import add_system_matter
 from .dates import local_today, month_index, month_label
 from .deviations import decide, hand_over
@@ -520,17 +525,10 @@ def carry_over(matter: Matter, copy: Matter) -> None:
 
 
 def clusters_for(user: User) -> list[Cluster]:
-    from ..permissions import active_group_ids, can_administer
-
-    query = select(Cluster).options(joinedload(Cluster.group)).order_by(Cluster.created_at.desc())
-    if not can_administer(user):
-        groups = active_group_ids(user)
-        strategic_regions = [
-            m.group.region_id
-            for m in user.memberships
-            if m.active and m.group.level.value == "strategic"
-        ]
-        query = query.where(Cluster.group_id.in_(groups) | Cluster.region_id.in_(strategic_regions))
-    else:
-        query = query.where(Cluster.region_id == user.organization.region_id)
-    return list(db.session.scalars(query.limit(200)))
+    query = (
+        visible_clusters(user)
+        .options(joinedload(Cluster.group))
+        .order_by(Cluster.created_at.desc())
+        .limit(200)
+    )
+    return list(db.session.scalars(query))

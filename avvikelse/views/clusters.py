@@ -22,8 +22,8 @@ from ..models import (
 from ..permissions import (
     active_group_ids,
     can_manage_cluster,
-    can_view_cluster,
     can_view_recurrence,
+    get_cluster_or_404,
     manages_group,
     visible_deviations,
 )
@@ -38,10 +38,7 @@ NUMBER = re.compile(r"AV-\d{4}-\d{4,}", re.IGNORECASE)
 
 
 def _cluster_or_404(cluster_id: int) -> Cluster:
-    cluster = db.session.get(Cluster, cluster_id)
-    if cluster is None or not can_view_cluster(current_user, cluster):
-        abort(404)
-    return cluster
+    return get_cluster_or_404(cluster_id, current_user)
 
 
 def _visible_by_numbers(numbers: list[str], region_id: int) -> tuple[list[Deviation], list[str]]:
