@@ -8,7 +8,6 @@ from sqlalchemy import Select, and_, exists, false, or_, select
 
 from .extensions import db, login_manager
 from .models import (
-    TRANSITIONS,
     AccessibilityReport,
     Category,
     Cluster,
@@ -235,8 +234,7 @@ def lsvo_manages(user, deviation) -> bool:
 def can_transition(user, deviation, transition) -> bool:
     """Who may take which step of the state machine (the table lives in models/deviation.py)."""
 
-    sources, _target = TRANSITIONS[transition]
-    if deviation.state not in sources:
+    if not deviation.allows(transition):
         return False
     if transition is Transition.LSVO_DECIDE:
         return lsvo_manages(user, deviation)

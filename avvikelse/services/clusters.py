@@ -35,6 +35,7 @@ from ..models import (
     RaisedBy,
     Suggestion,
     SuggestionState,
+    Transition,
     User,
 )
 from ..permissions import (
@@ -437,7 +438,7 @@ def hand_over_cluster(
     waiting = [
         d.number
         for d in cases
-        if d.state not in (DeviationState.IN_PREPARATION, DeviationState.ESCALATED)
+        if not (d.allows(Transition.HAND_OVER) or d.allows(Transition.LSVO_DECIDE))
     ]
     if waiting:
         raise WorkflowError(
@@ -448,9 +449,7 @@ def hand_over_cluster(
             )
         )
     others = [
-        d.number
-        for d in cases
-        if d.state is DeviationState.IN_PREPARATION and not can_triage(actor, d)
+        d.number for d in cases if d.allows(Transition.HAND_OVER) and not can_triage(actor, d)
     ]
     if others:
         raise WorkflowError(
@@ -462,7 +461,7 @@ def hand_over_cluster(
     matter = _lsvo_matter(cluster.region_id, presentation, kind=MatterKind.CLUSTER, now=now)
     reason = _("Ingår i klustret ”%(name)s” som överlämnas till LSVO.", name=cluster.name)
     for deviation in cases:
-        if deviation.state is DeviationState.IN_PREPARATION:
+        if deviation.allows(Transition.HAND_OVER):
             hand_over(deviation, reason=reason, actor=actor, now=now)
     cluster.matter = matter
     cluster.state = ClusterState.HANDED_OVER
@@ -499,7 +498,7 @@ def apply_lsvo_decision(matter: Matter, decision, *, actor: User, now: datetime)
         return
     if outcome is DecisionOutcome.DECIDED:
         for deviation in cluster_cases(cluster):
-            if deviation.state is DeviationState.ESCALATED:
+            if deviation.allows(Transition.LSVO_DECIDE):
                 decide(deviation, decision=decision.text, actor=actor, now=now)
     cluster.state = ClusterState.DECIDED
     cluster.decision = decision.text

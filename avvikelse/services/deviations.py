@@ -289,8 +289,7 @@ def save_draft(user: User, data: dict, *, now: datetime, draft: DeviationDraft |
 
 def _transition(deviation: Deviation, transition: Transition, *, actor: User, now: datetime):
     """Apply one row of the TRANSITIONS table; actor None means the system itself moved on."""
-    sources, target = TRANSITIONS[transition]
-    if deviation.state not in sources:
+    if not deviation.allows(transition):
         raise WorkflowError(
             _(
                 "Steget ”%(step)s” går inte när ärendet har status ”%(state)s”.",
@@ -302,7 +301,7 @@ def _transition(deviation: Deviation, transition: Transition, *, actor: User, no
         raise WorkflowError(
             _("Du har inte behörighet för steget ”%(step)s”.", step=transition.title)
         )
-    previous = deviation.state
+    previous, target = deviation.state, TRANSITIONS[transition][1]
     deviation.state = target
     deviation.updated_at = now
     return previous, target

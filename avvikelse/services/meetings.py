@@ -23,6 +23,7 @@ from ..models import (
     MembershipRole,
     Organization,
     RaisedBy,
+    Transition,
     User,
     WrittenView,
 )
@@ -476,7 +477,7 @@ def case_presentation(deviation: Deviation) -> Presentation:
 def put_case_on_agenda(deviation: Deviation, *, actor: User, now: datetime, version=None) -> Matter:
     """A case in preparation goes onto its group's next meeting (late rules as for any matter)."""
     check_version(deviation, version)
-    if deviation.state is not DeviationState.IN_PREPARATION:
+    if not deviation.allows(Transition.DECIDE):
         raise WorkflowError(_("Bara ärenden under beredning kan sättas upp på ett möte."))
     if not manages_group(actor, deviation.group_id):
         raise WorkflowError(_("Bara gruppens ordförande eller sekreterare kan göra det."))
@@ -757,7 +758,7 @@ def _move_case(matter: Matter, decision: Decision, *, actor: User, now: datetime
             proposal=matter.proposal,
         )
     elif outcome is DecisionOutcome.DECIDED and deviation is not None:
-        if deviation.state in (DeviationState.IN_PREPARATION, DeviationState.ESCALATED):
+        if deviation.allows(Transition.DECIDE) or deviation.allows(Transition.LSVO_DECIDE):
             decide(deviation, decision=decision.text, actor=actor, now=now)
     if matter.kind is MatterKind.CLUSTER:
         # A cluster's decision goes to each of its cases (services/clusters.py).
