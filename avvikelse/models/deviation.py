@@ -219,6 +219,11 @@ class Deviation(db.Model):
         "DeviationEvent", back_populates="deviation", order_by="DeviationEvent.id"
     )
 
+    def allows(self, step: Transition) -> bool:
+        """Whether the case's state lets this step of TRANSITIONS be taken now (who may take
+        it is permissions.can_transition's question)."""
+        return self.state in TRANSITIONS[step][0]
+
     @property
     def risk_level(self) -> RiskLevel:
         return RiskLevel.from_score(self.risk_score)

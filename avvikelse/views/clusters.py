@@ -21,25 +21,19 @@ from ..models import (
 from ..permissions import (
     active_group_ids,
     can_manage_cluster,
-    can_view_cluster,
     can_view_recurrence,
+    get_cluster_or_404,
     manages_group,
     visible_deviations,
 )
-from ..services import WorkflowError, clusters, dates, improvement
+from ..services import clusters, dates, improvement
+from ..services.errors import WorkflowError
 from ..services.meetings import meeting_date
 from .steps import Done, back_with_flash, run_step
 
 bp = Blueprint("clusters", __name__, url_prefix="/kluster")
 
 NUMBER = re.compile(r"AV-\d{4}-\d{4,}", re.IGNORECASE)
-
-
-def _cluster_or_404(cluster_id: int) -> Cluster:
-    cluster = db.session.get(Cluster, cluster_id)
-    if cluster is None or not can_view_cluster(current_user, cluster):
-        abort(404)
-    return cluster
 
 
 def _visible_by_numbers(numbers: list[str], region_id: int) -> tuple[list[Deviation], list[str]]:
@@ -171,11 +165,11 @@ def _render_detail(
 
 @bp.get("/<int:cluster_id>", endpoint="detail")
 def detail(cluster_id: int):
-    return _render_detail(_cluster_or_404(cluster_id))
+    return _render_detail(get_cluster_or_404(cluster_id, current_user))
 
 
 def _manageable(cluster_id: int) -> Cluster:
-    cluster = _cluster_or_404(cluster_id)
+    cluster = get_cluster_or_404(cluster_id, current_user)
     if not can_manage_cluster(current_user, cluster):
         abort(403)
     return cluster

@@ -42,9 +42,10 @@ from ..permissions import (
     can_view_meetings,
     require,
 )
-from ..services import WorkflowError, case_page, dates, documents
+from ..services import agenda, case_page, dates, documents
 from ..services import meetings as service
 from ..services.dates import local_today
+from ..services.errors import WorkflowError
 from ..services.meeting_deadlines import deadlines_for
 from ..services.quorum import meeting_quorum, quorum_status
 from . import pdf_download
@@ -123,7 +124,7 @@ def index():
     memberships = sorted(
         (m for m in current_user.memberships if m.active), key=lambda m: m.group.name
     )
-    groups = [(m, service.next_meeting(m.group, now)) for m in memberships if m.group.active]
+    groups = [(m, agenda.next_meeting(m.group, now)) for m in memberships if m.group.active]
     return render_template("meetings/index.html", groups=groups, row=lambda m: _row(m, now))
 
 
@@ -181,7 +182,7 @@ def _render_group(group: Group, now, *, meeting_form=None, year_form=None, statu
         group=group,
         upcoming=upcoming,
         past=past,
-        waiting=service.waiting_matters(group),
+        waiting=agenda.waiting_matters(group),
         assignments_received=service.assignments_received(group),
         assignments_given=service.assignments_given(group),
         meeting_form=meeting_form or forms.MeetingForm(formdata=None, prefix="meeting"),
@@ -292,7 +293,7 @@ def new_matter(group_id: int):
         form = forms.MatterForm()
     else:
         preset = request.args.get("mote", type=int)
-        open_meeting = service.next_open_meeting(group, now)
+        open_meeting = agenda.next_open_meeting(group, now)
         form = forms.MatterForm(
             formdata=None,
             meeting=preset or (open_meeting.id if open_meeting else None),

@@ -16,8 +16,8 @@ from flask_wtf import FlaskForm
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
-from ..services import WorkflowError
-from ..services.deviations import PersonalDataError, StaleEditError, check_version
+from ..services.errors import StaleEditError, WorkflowError, check_version
+from ..services.personal_data import PersonalDataError
 
 REFUSED_STATUS = 422
 # A stale edit is a conflict with someone else's change, not bad input.
