@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired
 
 from avvikelse.extensions import db
 from avvikelse.models import Region
-from avvikelse.services import WorkflowError
+from avvikelse.services.errors import WorkflowError
 from avvikelse.views.steps import Done, FieldRefusal, back_with_flash, run_step
 
 from .. import factories
