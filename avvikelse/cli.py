@@ -44,10 +44,10 @@ def serve_command(demo: bool, host: str, port: int):
     from . import create_app
     from .config import ConfigError
     from .extensions import db
-    from .services import WorkflowError
     from .services.dates import now
     from .services.demo import DEMO_PASSWORD, load_demo
     from .services.demo_history import build_demo_history
+    from .services.errors import WorkflowError
     from .services.regions import RegionFileError
 
     overrides = {"AVVIKELSE_ENV": "demo"} if demo and "AVVIKELSE_ENV" not in os.environ else {}
@@ -132,8 +132,8 @@ def create_user_command(name, email, organization_name, region_key, is_admin, pa
 
     from .extensions import db
     from .models import Organization, Region
-    from .services import WorkflowError
     from .services.accounts import create_user
+    from .services.errors import WorkflowError
 
     region_key = region_key or current_app.config["AVVIKELSE_REGION"]
     organization = db.session.scalar(
@@ -228,7 +228,7 @@ def generate_command(rows: int, patterns: int | None, seed: int, sweep: bool):
     """Synthetic deviations with planted recurring patterns (bench and demo databases only)."""
     from .extensions import db
     from .services import dates
-    from .services.recurrence import sweep_recurrence
+    from .services.detection import sweep_recurrence
     from .services.synthetic import Plan, generate
 
     truth = generate(Plan(rows=rows, patterns=patterns or max(rows // 20, 10), seed=seed))

@@ -16,10 +16,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from .services import dates
+from .services.detection import sweep_recurrence
 from .services.digest import send_weekly_digest
 from .services.minutes import add_due_follow_ups
 from .services.notifications import send_outbox
-from .services.recurrence import sweep_recurrence
 from .services.reminders import (
     send_action_reminders,
     send_answer_reminders,

@@ -8,9 +8,9 @@ from sqlalchemy import Select, and_, exists, false, or_, select
 
 from .extensions import db, login_manager
 from .models import (
-    TRANSITIONS,
     AccessibilityReport,
     Category,
+    Cluster,
     ConcernedOrganization,
     ConcernedStatus,
     Coordinator,
@@ -44,6 +44,7 @@ PUBLIC_ENDPOINTS = frozenset(
 
 class Permission(enum.StrEnum):
     ADMIN_MANAGE = "admin:region:manage"
+    GROUP_MANAGE = "group:case:manage"
     GROUP_VIEW = "group:group:view"
     IMPROVEMENT_MANAGE = "improvement:effort:manage"
     MEETING_MANAGE = "meeting:meeting:manage"
@@ -53,6 +54,7 @@ class Permission(enum.StrEnum):
 ROLE_PERMISSIONS: dict[MembershipRole, frozenset[Permission]] = {
     MembershipRole.CHAIR: frozenset(
         {
+            Permission.GROUP_MANAGE,
             Permission.GROUP_VIEW,
             Permission.IMPROVEMENT_MANAGE,
             Permission.MEETING_MANAGE,
@@ -61,6 +63,7 @@ ROLE_PERMISSIONS: dict[MembershipRole, frozenset[Permission]] = {
     ),
     MembershipRole.SECRETARY: frozenset(
         {
+            Permission.GROUP_MANAGE,
             Permission.GROUP_VIEW,
             Permission.IMPROVEMENT_MANAGE,
             Permission.MEETING_MANAGE,
@@ -70,6 +73,12 @@ ROLE_PERMISSIONS: dict[MembershipRole, frozenset[Permission]] = {
     MembershipRole.MEMBER: frozenset({Permission.GROUP_VIEW, Permission.MEETING_PARTICIPATE}),
     MembershipRole.CO_OPTED: frozenset({Permission.GROUP_VIEW}),
 }
+
+# The group's managers (chair and secretary): they triage, move and close its cases, and are
+# the ones notified about them. Every "manager" check and recipient list starts from this.
+MANAGER_ROLES = frozenset(
+    role for role, permissions in ROLE_PERMISSIONS.items() if Permission.GROUP_MANAGE in permissions
+)
 
 
 def is_public_endpoint(endpoint: str | None) -> bool:
@@ -199,11 +208,18 @@ def can_view(user, deviation) -> bool:
     return bool(db.session.scalar(select(exists(query.with_only_columns(Deviation.id)))))
 
 
+def strategic_region_ids(user, roles=None) -> set[int]:
+    """The regions whose strategic group (LSVO) the user is an active member of."""
+    return {
+        m.group.region_id
+        for m in user.memberships
+        if m.active and m.group.level is GroupLevel.STRATEGIC and (roles is None or m.role in roles)
+    }
+
+
 def manages_group(user, group_id: int | None) -> bool:
     """Chair or secretary of the group: they triage, move and close its cases."""
-    return group_id is not None and group_id in active_group_ids(
-        user, roles={MembershipRole.CHAIR, MembershipRole.SECRETARY}
-    )
+    return group_id is not None and group_id in active_group_ids(user, roles=MANAGER_ROLES)
 
 
 def can_triage(user, deviation) -> bool:
@@ -212,20 +228,13 @@ def can_triage(user, deviation) -> bool:
 
 def lsvo_manages(user, deviation) -> bool:
     """The chair or secretary of the region's strategic group (LSVO) decides escalated cases."""
-    return any(
-        m.active
-        and m.role in (MembershipRole.CHAIR, MembershipRole.SECRETARY)
-        and m.group.level is GroupLevel.STRATEGIC
-        and m.group.region_id == deviation.region_id
-        for m in user.memberships
-    )
+    return manages_lsvo_of(user, deviation.region_id)
 
 
 def can_transition(user, deviation, transition) -> bool:
     """Who may take which step of the state machine (the table lives in models/deviation.py)."""
 
-    sources, _target = TRANSITIONS[transition]
-    if deviation.state not in sources:
+    if not deviation.allows(transition):
         return False
     if transition is Transition.LSVO_DECIDE:
         return lsvo_manages(user, deviation)
@@ -518,12 +527,8 @@ def can_answer_case_questions(user, deviation) -> bool:
 
 def manages_lsvo_of(user, region_id: int) -> bool:
     """Chair or secretary of the region's strategic group (LSVO)."""
-    return bool(user and user.is_authenticated) and any(
-        m.active
-        and m.role in (MembershipRole.CHAIR, MembershipRole.SECRETARY)
-        and m.group.level is GroupLevel.STRATEGIC
-        and m.group.region_id == region_id
-        for m in user.memberships
+    return bool(user and user.is_authenticated) and region_id in strategic_region_ids(
+        user, roles=MANAGER_ROLES
     )
 
 
@@ -531,9 +536,7 @@ def can_view_recurrence(user) -> bool:
     """Suggestions, trends and clusters are for the chairs and secretaries who judge them."""
     if not (user and user.is_authenticated):
         return False
-    return can_administer(user) or bool(
-        active_group_ids(user, roles={MembershipRole.CHAIR, MembershipRole.SECRETARY})
-    )
+    return can_administer(user) or bool(active_group_ids(user, roles=MANAGER_ROLES))
 
 
 def managed_suggestion_filter(user):
@@ -543,14 +546,8 @@ def managed_suggestion_filter(user):
 
     if can_administer(user):
         return Suggestion.region_id == user.organization.region_id
-    managed = active_group_ids(user, roles={MembershipRole.CHAIR, MembershipRole.SECRETARY})
-    lsvo_regions = [
-        m.group.region_id
-        for m in user.memberships
-        if m.active
-        and m.role in (MembershipRole.CHAIR, MembershipRole.SECRETARY)
-        and m.group.level is GroupLevel.STRATEGIC
-    ]
+    managed = active_group_ids(user, roles=MANAGER_ROLES)
+    lsvo_regions = strategic_region_ids(user, roles=MANAGER_ROLES)
     return or_(Suggestion.group_id.in_(managed), Suggestion.region_id.in_(lsvo_regions))
 
 
@@ -558,19 +555,33 @@ def can_decide_suggestion(user, suggestion) -> bool:
     return manages_group(user, suggestion.group_id) or manages_lsvo_of(user, suggestion.region_id)
 
 
-def can_view_cluster(user, cluster) -> bool:
-    """The group's members and LSVO's members read a cluster; cases in it still follow
+def visible_clusters(user) -> Select:
+    """The one cluster visibility rule, for the list and the cluster page alike: the group's
+    members, LSVO's members and the region's administrators. Cases in a cluster still follow
     visible_deviations, case by case."""
+    query = select(Cluster)
     if not (user and user.is_authenticated):
-        return False
-    if can_administer(user) and user.organization.region_id == cluster.region_id:
-        return True
-    return cluster.group_id in active_group_ids(user) or any(
-        m.active
-        and m.group.level is GroupLevel.STRATEGIC
-        and m.group.region_id == cluster.region_id
-        for m in user.memberships
+        return query.where(false())
+    condition = or_(
+        Cluster.group_id.in_(active_group_ids(user)),
+        Cluster.region_id.in_(strategic_region_ids(user)),
     )
+    if can_administer(user):
+        condition = or_(condition, Cluster.region_id == user.organization.region_id)
+    return query.where(condition)
+
+
+def can_view_cluster(user, cluster) -> bool:
+    query = visible_clusters(user).where(Cluster.id == cluster.id)
+    return bool(db.session.scalar(select(exists(query.with_only_columns(Cluster.id)))))
+
+
+def get_cluster_or_404(cluster_id: int, user):
+    """A cluster the user may not read answers 404, as an unknown id does."""
+    cluster = db.session.scalar(visible_clusters(user).where(Cluster.id == cluster_id))
+    if cluster is None:
+        abort(404)
+    return cluster
 
 
 def can_manage_cluster(user, cluster) -> bool:

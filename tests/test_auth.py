@@ -7,8 +7,8 @@ from avvikelse import create_app
 from avvikelse.config import Defaults
 from avvikelse.extensions import db
 from avvikelse.models import User
-from avvikelse.services import WorkflowError
 from avvikelse.services.accounts import authenticate, hash_password
+from avvikelse.services.errors import WorkflowError
 
 from . import factories
 

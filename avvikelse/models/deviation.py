@@ -219,6 +219,11 @@ class Deviation(db.Model):
         "DeviationEvent", back_populates="deviation", order_by="DeviationEvent.id"
     )
 
+    def allows(self, step: Transition) -> bool:
+        """Whether the case's state lets this step of TRANSITIONS be taken now (who may take
+        it is permissions.can_transition's question)."""
+        return self.state in TRANSITIONS[step][0]
+
     @property
     def risk_level(self) -> RiskLevel:
         return RiskLevel.from_score(self.risk_score)
@@ -229,6 +234,15 @@ class Deviation(db.Model):
             and self.answer_due_on is not None
             and today > self.answer_due_on
         )
+
+    @property
+    def open_actions(self) -> list:
+        return [a for a in self.actions if a.status.is_open]
+
+    def may_start_follow_up(self) -> bool:
+        """Follow-up asks whether the decided actions worked, so all of them must be done or
+        cancelled first (the service refuses otherwise; the page offers the step only then)."""
+        return bool(self.actions) and not self.open_actions
 
     def __repr__(self) -> str:
         return f"<Deviation {self.id} {self.number} {self.state}>"
@@ -281,6 +295,31 @@ class ConcernedOrganization(db.Model):
     passed_to = relationship("Organization", foreign_keys=[passed_to_id])
     passed_by = relationship("User", foreign_keys=[passed_by_id])
     ivo_decided_by = relationship("User", foreign_keys=[ivo_decided_by_id])
+
+    @property
+    def answer_due(self) -> date | None:
+        """Its own deadline if a pass-on set one, else the case's."""
+        return self.answer_due_on or self.deviation.answer_due_on
+
+    @property
+    def awaits_request(self) -> bool:
+        """Nobody has asked this organization for an answer yet (the case is not triaged)."""
+        return (
+            self.status is ConcernedStatus.PENDING
+            and self.deviation.state is DeviationState.SUBMITTED
+        )
+
+    @property
+    def awaits_answer(self) -> bool:
+        return (
+            self.status is ConcernedStatus.PENDING
+            and self.deviation.state is DeviationState.AWAITING_ANSWERS
+        )
+
+    def is_answer_overdue(self, today: date) -> bool:
+        """This organization's answer is late, whatever the others have done."""
+        due = self.answer_due
+        return self.awaits_answer and due is not None and today > due
 
     def __repr__(self) -> str:
         return f"<ConcernedOrganization d={self.deviation_id} o={self.organization_id}>"

@@ -166,6 +166,11 @@ class Cluster(db.Model):
     )
 
     @property
+    def is_open(self) -> bool:
+        """Still the group's to change: cases in and out, the föredragning, the hand-over."""
+        return self.state is ClusterState.OPEN
+
+    @property
     def active_memberships(self) -> list["ClusterCase"]:
         return [m for m in self.memberships if m.removed_at is None]
 

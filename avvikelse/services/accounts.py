@@ -5,12 +5,11 @@ from datetime import datetime, timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..db import db
 from ..models import Organization, User
-from . import WorkflowError
+from .errors import WorkflowError
 
 # Compared against when the e-mail is unknown, so a failed log-in takes the same time either way.
 _DUMMY_HASH = None
@@ -111,30 +110,3 @@ def create_user(
     db.session.add(user)
     db.session.flush()
     return user
-
-
-def account_overview(user: User, *, now: datetime) -> dict:
-    """What the start page and Mitt konto show: the user's groups with roles, chairs first, the
-    organizations the user is coordinator for, and what waits for the user (case_lists)."""
-    from ..models import Membership
-
-    # Imported here: case_lists builds on services/admin, which builds on this module.
-    from .case_lists import coordinator_organizations, waiting_for
-    from .deviations import local_today
-    from .start_tasks import more_waiting
-
-    memberships = db.session.scalars(
-        select(Membership)
-        .where(Membership.user_id == user.id, Membership.active.is_(True))
-        .options(selectinload(Membership.group), selectinload(Membership.represented_organization))
-    ).all()
-    order = {"chair": 0, "secretary": 1, "member": 2, "co_opted": 3}
-    memberships = sorted(memberships, key=lambda m: (order[m.role.value], m.group.name))
-    return {
-        "user": user,
-        "memberships": memberships,
-        "manages_meetings": any(m.role.value in ("chair", "secretary") for m in memberships),
-        "coordinator_for": coordinator_organizations(user),
-        "waiting": waiting_for(user, today=local_today(now))
-        + more_waiting(user, today=local_today(now)),
-    }

@@ -29,7 +29,6 @@ from ..models import (
     Unit,
     User,
 )
-from . import WorkflowError
 from .accounts import (
     check_password_rules,
     create_user,
@@ -37,6 +36,7 @@ from .accounts import (
     normalize_email,
     set_password,
 )
+from .errors import WorkflowError
 
 
 class FieldError(WorkflowError):

@@ -30,15 +30,21 @@ from ..models import (
     DeviationState,
     Group,
     GroupLevel,
-    MembershipRole,
+    Membership,
     Notification,
     Organization,
     RiskLevel,
     User,
 )
-from ..permissions import coordinator_organization_ids, manages_group, visible_deviations
+from ..permissions import (
+    MANAGER_ROLES,
+    coordinator_organization_ids,
+    manages_group,
+    visible_deviations,
+)
 from .admin import category_tree, flatten, group_list, organization_options
-from .dates import STOCKHOLM, as_utc
+from .dates import STOCKHOLM, as_utc, local_today
+from .notifications import unread_count
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100
@@ -50,7 +56,6 @@ SECTION_LIMIT = 50
 WAITING_PREVIEW = 3
 RECENT_ANSWERS = 10
 
-MANAGER_ROLES = (MembershipRole.CHAIR, MembershipRole.SECRETARY)
 OPEN_ACTION = tuple(status for status in ActionStatus if status.is_open)
 
 
@@ -599,3 +604,45 @@ def audit_page(
     return _keyset_page(
         statement, AuditEntry.created_at, AuditEntry.id, fore, size, lambda e: e.created_at
     )
+
+
+def more_waiting(user: User, *, today: date) -> list[Waiting]:
+    """Lines of "Väntar på dig" beyond the inbox counts: cases handed over to the strategic group
+    for its chair and secretary, and unread notices for everyone. Without them a reporter, a
+    member or LSVO's managers saw "Inget väntar på dig" while their feedback, kallelse or
+    escalated cases waited for them."""
+    waiting = []
+    for group in inbox_groups(user):
+        if group.level is not GroupLevel.STRATEGIC or not manages_group(user, group.id):
+            continue
+        escalated = db.session.scalar(
+            visible_deviations(user)
+            .where(in_group(group), Deviation.state == DeviationState.ESCALATED)
+            .with_only_columns(func.count(Deviation.id))
+        )
+        if escalated:
+            waiting.append(Waiting("escalated", escalated, group=group))
+    unread = unread_count(user)
+    if unread:
+        waiting.append(Waiting("notifications", unread))
+    return waiting
+
+
+def account_overview(user: User, *, now: datetime) -> dict:
+    """What the start page and Mitt konto show: the user's groups with roles, chairs first, the
+    organizations the user is coordinator for, and what waits for the user."""
+    memberships = db.session.scalars(
+        select(Membership)
+        .where(Membership.user_id == user.id, Membership.active.is_(True))
+        .options(selectinload(Membership.group), selectinload(Membership.represented_organization))
+    ).all()
+    order = {"chair": 0, "secretary": 1, "member": 2, "co_opted": 3}
+    memberships = sorted(memberships, key=lambda m: (order[m.role.value], m.group.name))
+    return {
+        "user": user,
+        "memberships": memberships,
+        "manages_meetings": any(m.role in MANAGER_ROLES for m in memberships),
+        "coordinator_for": coordinator_organizations(user),
+        "waiting": waiting_for(user, today=local_today(now))
+        + more_waiting(user, today=local_today(now)),
+    }

@@ -35,13 +35,22 @@ from ..models import (
     RaisedBy,
     Suggestion,
     SuggestionState,
+    Transition,
     User,
 )
-from ..permissions import can_decide_suggestion, can_manage_cluster, can_triage
-from . import WorkflowError
+from ..permissions import (
+    can_decide_suggestion,
+    can_manage_cluster,
+    can_triage,
+    visible_clusters,
+)
+from .agenda import add_system_matter
 from .dates import local_today, month_index, month_label
-from .deviations import decide, group_managers, guard_text, hand_over
+from .deviations import decide, hand_over
+from .errors import WorkflowError
 from .notifications import notify_many
+from .personal_data import guard_text
+from .recipients import group_managers, strategic_group
 from .recurrence import describe
 
 QUESTION_TITLES = (
@@ -398,8 +407,6 @@ def _checked(presentation: Presentation) -> Presentation:
 
 
 def _lsvo_matter(region_id, presentation, *, kind, now, deviation=None) -> Matter:
-    from .meetings import add_system_matter, strategic_group
-
     matter = add_system_matter(
         strategic_group(region_id),
         kind=kind,
@@ -431,7 +438,7 @@ def hand_over_cluster(
     waiting = [
         d.number
         for d in cases
-        if d.state not in (DeviationState.IN_PREPARATION, DeviationState.ESCALATED)
+        if not (d.allows(Transition.HAND_OVER) or d.allows(Transition.LSVO_DECIDE))
     ]
     if waiting:
         raise WorkflowError(
@@ -442,9 +449,7 @@ def hand_over_cluster(
             )
         )
     others = [
-        d.number
-        for d in cases
-        if d.state is DeviationState.IN_PREPARATION and not can_triage(actor, d)
+        d.number for d in cases if d.allows(Transition.HAND_OVER) and not can_triage(actor, d)
     ]
     if others:
         raise WorkflowError(
@@ -456,7 +461,7 @@ def hand_over_cluster(
     matter = _lsvo_matter(cluster.region_id, presentation, kind=MatterKind.CLUSTER, now=now)
     reason = _("Ingår i klustret ”%(name)s” som överlämnas till LSVO.", name=cluster.name)
     for deviation in cases:
-        if deviation.state is DeviationState.IN_PREPARATION:
+        if deviation.allows(Transition.HAND_OVER):
             hand_over(deviation, reason=reason, actor=actor, now=now)
     cluster.matter = matter
     cluster.state = ClusterState.HANDED_OVER
@@ -493,7 +498,7 @@ def apply_lsvo_decision(matter: Matter, decision, *, actor: User, now: datetime)
         return
     if outcome is DecisionOutcome.DECIDED:
         for deviation in cluster_cases(cluster):
-            if deviation.state is DeviationState.ESCALATED:
+            if deviation.allows(Transition.LSVO_DECIDE):
                 decide(deviation, decision=decision.text, actor=actor, now=now)
     cluster.state = ClusterState.DECIDED
     cluster.decision = decision.text
@@ -519,17 +524,10 @@ def carry_over(matter: Matter, copy: Matter) -> None:
 
 
 def clusters_for(user: User) -> list[Cluster]:
-    from ..permissions import active_group_ids, can_administer
-
-    query = select(Cluster).options(joinedload(Cluster.group)).order_by(Cluster.created_at.desc())
-    if not can_administer(user):
-        groups = active_group_ids(user)
-        strategic_regions = [
-            m.group.region_id
-            for m in user.memberships
-            if m.active and m.group.level.value == "strategic"
-        ]
-        query = query.where(Cluster.group_id.in_(groups) | Cluster.region_id.in_(strategic_regions))
-    else:
-        query = query.where(Cluster.region_id == user.organization.region_id)
-    return list(db.session.scalars(query.limit(200)))
+    query = (
+        visible_clusters(user)
+        .options(joinedload(Cluster.group))
+        .order_by(Cluster.created_at.desc())
+        .limit(200)
+    )
+    return list(db.session.scalars(query))

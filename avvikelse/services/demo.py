@@ -23,9 +23,9 @@ from ..models import (
     Region,
     User,
 )
-from . import WorkflowError
 from .accounts import hash_password
 from .dates import add_months, local_today
+from .errors import WorkflowError
 from .improvement import period_start
 from .meetings import plan_year
 from .regions import RegionFileError, read_region_file

@@ -17,9 +17,9 @@ from ..models import (
     ActionStatus,
     Answer,
     CaseNumberCounter,
+    Category,
     ConcernedOrganization,
     ConcernedStatus,
-    Coordinator,
     Deviation,
     DeviationDraft,
     DeviationEvent,
@@ -28,9 +28,8 @@ from ..models import (
     EventKind,
     Group,
     GroupLevel,
-    Membership,
-    MembershipRole,
     Organization,
+    Process,
     TargetGroup,
     Transition,
     User,
@@ -42,47 +41,12 @@ from ..permissions import (
     can_triage,
     coordinator_organization_ids,
 )
-from . import WorkflowError
 from .dates import local_today
+from .errors import WorkflowError, check_version
 from .notifications import notify_many
-from .personal_data import check_fields, message
+from .personal_data import guard_text
+from .recipients import coordinators_of, group_managers, strategic_group_managers
 from .recurrence import check_deviation
-
-
-class PersonalDataError(WorkflowError):
-    """Free text contains a personal identity number; carries the findings per field."""
-
-    def __init__(self, refusals: dict):
-        self.refusals = refusals
-        super().__init__(
-            _("Texten innehåller något som ser ut som ett personnummer eller samordningsnummer.")
-        )
-
-    def field_messages(self) -> dict[str, list[str]]:
-        return {name: [message(f) for f in findings] for name, findings in self.refusals.items()}
-
-
-class StaleEditError(WorkflowError):
-    def __init__(self):
-        super().__init__(
-            _(
-                "Ärendet har ändrats av någon annan sedan du öppnade sidan. Ingenting sparades. "
-                "Läs igenom ändringarna nedan; det du skrev finns kvar i formuläret."
-            )
-        )
-
-
-def guard_text(**fields: str | None) -> dict:
-    """Refuse personal identity numbers in any free text; return warnings for the UI."""
-    result = check_fields(fields)
-    if not result.ok:
-        raise PersonalDataError(result.refusals)
-    return result.warnings
-
-
-def check_version(deviation: Deviation, version: int | None) -> None:
-    if version is not None and int(version) != deviation.version:
-        raise StaleEditError()
 
 
 def record_event(
@@ -109,49 +73,6 @@ def record_event(
     )
     db.session.add(event)
     return event
-
-
-# --- Recipients -----------------------------------------------------------------------------
-
-
-def group_managers(group_id: int) -> list[User]:
-    return list(
-        db.session.scalars(
-            select(User)
-            .join(Membership, Membership.user_id == User.id)
-            .where(
-                Membership.group_id == group_id,
-                Membership.active.is_(True),
-                Membership.role.in_([MembershipRole.CHAIR, MembershipRole.SECRETARY]),
-            )
-        )
-    )
-
-
-def coordinators_of(organization_ids) -> list[User]:
-    return list(
-        db.session.scalars(
-            select(User)
-            .join(Coordinator, Coordinator.user_id == User.id)
-            .where(Coordinator.organization_id.in_(list(organization_ids)))
-        )
-    )
-
-
-def lsvo_managers(region_id: int) -> list[User]:
-    return list(
-        db.session.scalars(
-            select(User)
-            .join(Membership, Membership.user_id == User.id)
-            .join(Group, Group.id == Membership.group_id)
-            .where(
-                Group.region_id == region_id,
-                Group.level == GroupLevel.STRATEGIC,
-                Membership.active.is_(True),
-                Membership.role.in_([MembershipRole.CHAIR, MembershipRole.SECRETARY]),
-            )
-        )
-    )
 
 
 def _case_url(deviation: Deviation) -> str:
@@ -368,8 +289,7 @@ def save_draft(user: User, data: dict, *, now: datetime, draft: DeviationDraft |
 
 def _transition(deviation: Deviation, transition: Transition, *, actor: User, now: datetime):
     """Apply one row of the TRANSITIONS table; actor None means the system itself moved on."""
-    sources, target = TRANSITIONS[transition]
-    if deviation.state not in sources:
+    if not deviation.allows(transition):
         raise WorkflowError(
             _(
                 "Steget ”%(step)s” går inte när ärendet har status ”%(state)s”.",
@@ -381,7 +301,7 @@ def _transition(deviation: Deviation, transition: Transition, *, actor: User, no
         raise WorkflowError(
             _("Du har inte behörighet för steget ”%(step)s”.", step=transition.title)
         )
-    previous = deviation.state
+    previous, target = deviation.state, TRANSITIONS[transition][1]
     deviation.state = target
     deviation.updated_at = now
     return previous, target
@@ -656,7 +576,7 @@ def hand_over(deviation: Deviation, *, reason: str, actor: User, now: datetime, 
         subject=_("Din rapport %(number)s har lyfts till LSVO", number=deviation.number),
     )
     _notify(
-        lsvo_managers(deviation.region_id),
+        strategic_group_managers(deviation.region_id),
         deviation,
         "handed_over",
         _("Avvikelse %(number)s har överlämnats till LSVO", number=deviation.number),
@@ -935,8 +855,6 @@ CLASSIFICATION_FIELDS = ("category_id", "process_id", "probability", "consequenc
 
 
 def _check_classification_targets(deviation: Deviation, changes: dict) -> None:
-    from ..models import Category, Process
-
     if changes.get("category_id") not in (None, deviation.category_id):
         category = db.session.get(Category, changes["category_id"])
         if category is None or category.region_id != deviation.region_id or category.is_retired:

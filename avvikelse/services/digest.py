@@ -25,11 +25,11 @@ from ..models import (
     Group,
     Matter,
     Membership,
-    MembershipRole,
     Suggestion,
     SuggestionState,
     User,
 )
+from ..permissions import MANAGER_ROLES
 from .case_page import category_label
 from .dates import local_today
 from .notifications import held_for_digest, notify, users_with_held_email
@@ -148,7 +148,7 @@ def managed_groups(user: User) -> list[Group]:
             .where(
                 Membership.user_id == user.id,
                 Membership.active.is_(True),
-                Membership.role.in_([MembershipRole.CHAIR, MembershipRole.SECRETARY]),
+                Membership.role.in_(MANAGER_ROLES),
                 Group.active.is_(True),
             )
             .order_by(Group.name)
@@ -164,7 +164,7 @@ def _recipients() -> list[User]:
         .where(
             User.active.is_(True),
             Membership.active.is_(True),
-            Membership.role.in_([MembershipRole.CHAIR, MembershipRole.SECRETARY]),
+            Membership.role.in_(MANAGER_ROLES),
             Group.active.is_(True),
         )
         .distinct()

@@ -46,13 +46,13 @@ from ..models import (
     User,
 )
 from ..permissions import can_manage_effort, can_manage_process, effort_groups
-from . import WorkflowError
 from . import run_chart as charts
+from .agenda import add_system_matter
 from .clusters import cluster_cases
 from .dates import STOCKHOLM, add_months, local_today, month_start
-from .deviations import guard_text
-from .meetings import add_system_matter
+from .errors import WorkflowError
 from .notifications import notify
+from .personal_data import guard_text
 
 QUESTION_FIELDS = FourQuestions.FIELDS
 

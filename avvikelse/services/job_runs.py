@@ -8,7 +8,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..db import db
+from ..jobs import JOBS, describe_schedule
 from ..models import JobRun, SchedulerLease
+from ..scheduler import trigger_for
 
 # The counters the job functions return, as the page names them; an unknown one shows as is.
 SUMMARY_LABELS = {
@@ -50,9 +52,6 @@ class JobRow:
 
 def job_rows(*, now: datetime) -> list[JobRow]:
     """Next run is computed from the trigger: the scheduler runs in another process."""
-    from ..jobs import JOBS, describe_schedule
-    from ..scheduler import trigger_for
-
     rows = []
     for job in JOBS.values():
         latest = select(JobRun).where(JobRun.job == job.name).order_by(JobRun.started_at.desc())

@@ -23,6 +23,7 @@ from ..models import (
     MembershipRole,
     Organization,
     RaisedBy,
+    Transition,
     User,
     WrittenView,
 )
@@ -35,83 +36,16 @@ from ..permissions import (
     can_send_written_view,
     manages_group,
 )
-from . import WorkflowError, clusters
+from . import clusters
+from .agenda import add_system_matter, following_meeting, next_meeting, next_open_meeting
 from .dates import STOCKHOLM, local_today
-from .deviations import add_action, check_version, decide, guard_text, hand_over
+from .deviations import add_action, decide, hand_over
+from .errors import WorkflowError, check_version
 from .meeting_deadlines import deadlines_for
 from .notifications import notify_many
+from .personal_data import guard_text
 from .quorum import QuorumStatus, meeting_quorum
-
-
-def next_meeting(group: Group, now: datetime) -> Meeting | None:
-    """The group's next meeting that has not taken place and is not cancelled."""
-    return db.session.scalar(
-        select(Meeting)
-        .where(Meeting.group_id == group.id, Meeting.starts_at > now, Meeting.cancelled.is_(False))
-        .order_by(Meeting.starts_at, Meeting.id)
-    )
-
-
-def next_open_meeting(group: Group, now: datetime) -> Meeting | None:
-    """The first coming meeting whose registration is still open: where a new matter lands."""
-    meetings = db.session.scalars(
-        select(Meeting)
-        .where(Meeting.group_id == group.id, Meeting.starts_at > now, Meeting.cancelled.is_(False))
-        .order_by(Meeting.starts_at, Meeting.id)
-    )
-    for meeting in meetings:
-        if deadlines_for(meeting.starts_at).registration_open(now) and not meeting.agenda_locked:
-            return meeting
-    return None
-
-
-def strategic_group(region_id: int) -> Group:
-    group = db.session.scalar(
-        select(Group).where(
-            Group.region_id == region_id,
-            Group.level == GroupLevel.STRATEGIC,
-            Group.active.is_(True),
-        )
-    )
-    if group is None:
-        raise WorkflowError(_("Regionen har ingen strategisk grupp (LSVO)."))
-    return group
-
-
-def add_system_matter(
-    group: Group,
-    *,
-    kind: MatterKind,
-    title: str,
-    now: datetime,
-    raised_by: RaisedBy = RaisedBy.SYSTEM,
-    deviation=None,
-    follows_up_decision=None,
-    source_minutes=None,
-    background: str | None = None,
-    proposal: str | None = None,
-) -> Matter:
-    """Put a matter on the group's next open draft agenda (or the unscheduled pool when no
-    meeting is planned yet); used for hand-overs, follow-ups and minutes for information."""
-    meeting = next_open_meeting(group, now)
-    matter = Matter(
-        group=group,
-        meeting=meeting,
-        kind=kind,
-        title=title[:200],
-        raised_by=raised_by,
-        deviation=deviation,
-        follows_up_decision=follows_up_decision,
-        source_minutes=source_minutes,
-        background=background,
-        proposal=proposal,
-        registered_at=now,
-        position=len(meeting.matters) + 1 if meeting is not None else 0,
-    )
-    db.session.add(matter)
-    db.session.flush()
-    return matter
-
+from .recipients import strategic_group
 
 # --- Planning -------------------------------------------------------------------------------
 
@@ -290,31 +224,6 @@ def annual_cycle(groups: list[Group], year: int) -> AnnualCycle:
             month = meeting.starts_at.astimezone(STOCKHOLM).month
             cells.setdefault((meeting.group_id, month), []).append(meeting)
     return AnnualCycle(year, sorted(groups, key=lambda g: g.name), cells)
-
-
-def waiting_matters(group: Group) -> list[Matter]:
-    """Matters with no meeting yet (none was planned when they were raised or moved)."""
-    return list(
-        db.session.scalars(
-            select(Matter)
-            .where(Matter.group_id == group.id, Matter.meeting_id.is_(None))
-            .order_by(Matter.registered_at, Matter.id)
-        )
-    )
-
-
-def following_meeting(meeting: Meeting) -> Meeting | None:
-    """The group's next meeting after this one whose agenda is still a draft."""
-    return db.session.scalar(
-        select(Meeting)
-        .where(
-            Meeting.group_id == meeting.group_id,
-            Meeting.starts_at > meeting.starts_at,
-            Meeting.cancelled.is_(False),
-            Meeting.notice_sent_at.is_(None),
-        )
-        .order_by(Meeting.starts_at, Meeting.id)
-    )
 
 
 def _last_position(meeting: Meeting) -> int:
@@ -568,7 +477,7 @@ def case_presentation(deviation: Deviation) -> Presentation:
 def put_case_on_agenda(deviation: Deviation, *, actor: User, now: datetime, version=None) -> Matter:
     """A case in preparation goes onto its group's next meeting (late rules as for any matter)."""
     check_version(deviation, version)
-    if deviation.state is not DeviationState.IN_PREPARATION:
+    if not deviation.allows(Transition.DECIDE):
         raise WorkflowError(_("Bara ärenden under beredning kan sättas upp på ett möte."))
     if not manages_group(actor, deviation.group_id):
         raise WorkflowError(_("Bara gruppens ordförande eller sekreterare kan göra det."))
@@ -849,7 +758,7 @@ def _move_case(matter: Matter, decision: Decision, *, actor: User, now: datetime
             proposal=matter.proposal,
         )
     elif outcome is DecisionOutcome.DECIDED and deviation is not None:
-        if deviation.state in (DeviationState.IN_PREPARATION, DeviationState.ESCALATED):
+        if deviation.allows(Transition.DECIDE) or deviation.allows(Transition.LSVO_DECIDE):
             decide(deviation, decision=decision.text, actor=actor, now=now)
     if matter.kind is MatterKind.CLUSTER:
         # A cluster's decision goes to each of its cases (services/clusters.py).

@@ -38,11 +38,11 @@ from ..models import (
     Minutes,
 )
 from ..permissions import can_edit_minutes, is_group_chair
-from . import WorkflowError
+from .agenda import add_system_matter
 from .case_page import category_label
 from .dates import STOCKHOLM, local_today
-from .deviations import guard_text
-from .meetings import add_system_matter
+from .errors import WorkflowError
+from .personal_data import guard_text
 from .quorum import meeting_quorum
 from .reminders import Sweep
 

@@ -7,7 +7,8 @@ numbers and e-mail addresses only warn, because a unit's or a switchboard's numb
 normal in a deviation and only the writer can tell it from a private person's.
 
 The checks are plain Python, so forms, the API, the CLI and tests call them the same
-way, without an app or a database. Only `message()` uses Flask-Babel. Its `gettext`
+way, without an app or a database. Services call `guard_text`, which raises
+`PersonalDataError` for the refusals. Only the messages use Flask-Babel. Its `gettext`
 returns the Swedish text when there is no app context, and inside a request it
 translates the message *template* before the values are filled in. A view that
 called `gettext` on the finished sentence would never find it in a catalog.
@@ -25,6 +26,8 @@ from datetime import date
 from enum import StrEnum
 
 from flask_babel import gettext as _
+
+from .errors import WorkflowError
 
 
 class Severity(StrEnum):
@@ -325,3 +328,24 @@ def message(finding: Finding) -> str:
                 "”%(context)s”). Om det är en privatpersons adress, ta bort den.",
                 **values,
             )
+
+
+class PersonalDataError(WorkflowError):
+    """Free text contains a personal identity number; carries the findings per field."""
+
+    def __init__(self, refusals: dict):
+        self.refusals = refusals
+        super().__init__(
+            _("Texten innehåller något som ser ut som ett personnummer eller samordningsnummer.")
+        )
+
+    def field_messages(self) -> dict[str, list[str]]:
+        return {name: [message(f) for f in findings] for name, findings in self.refusals.items()}
+
+
+def guard_text(**fields: str | None) -> dict:
+    """Refuse personal identity numbers in any free text; return warnings for the UI."""
+    result = check_fields(fields)
+    if not result.ok:
+        raise PersonalDataError(result.refusals)
+    return result.warnings

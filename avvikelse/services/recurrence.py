@@ -11,7 +11,7 @@ general_min_municipalities K):
 A case is checked when it is created or changed (check_deviation): its keys are rewritten and
 each key is looked up through the (region, key, date) index with a LIMIT, so the cost depends on
 how many cases share the key in the window, never on the size of the table. The nightly sweep
-(sweep_recurrence) re-evaluates every key seen in the window, and the trend charts' signals.
+(detection.sweep_recurrence) re-evaluates every key seen in the window with sweep_region.
 
 Detection only suggests. A suggestion that is open takes in new cases of its key; one that was
 confirmed or dismissed is not made again for cases it already covered, only when new cases come.
@@ -43,9 +43,15 @@ from ..models import (
     SuggestionState,
     User,
 )
-from ..permissions import can_triage
-from . import WorkflowError
+from ..permissions import (
+    can_administer,
+    can_decide_suggestion,
+    can_triage,
+    managed_suggestion_filter,
+)
 from .dates import local_today, month_index, months_after, months_before
+from .errors import WorkflowError
+from .personal_data import guard_text
 
 # How many cases of one key a check reads at most: enough to show, bounded for the cost.
 CASE_CAP = 500
@@ -366,8 +372,6 @@ def mark_general(deviation: Deviation, *, note: str, actor: User, now: datetime)
         raise WorkflowError(_("Bara gruppens ordförande eller sekreterare kan markera ärendet."))
     if not (note or "").strip():
         raise WorkflowError(_("Skriv varför avvikelsen är generell."))
-    from .deviations import guard_text
-
     guard_text(note=note)
     suggestion = suggest(
         region_id=deviation.region_id,
@@ -386,7 +390,7 @@ def mark_general(deviation: Deviation, *, note: str, actor: User, now: datetime)
 # --- The sweep -------------------------------------------------------------------------------
 
 
-def _latest_group(case_ids: list[int]) -> int:
+def latest_group(case_ids: list[int]) -> int:
     return db.session.scalar(
         select(Deviation.group_id)
         .where(Deviation.id.in_(case_ids))
@@ -424,24 +428,9 @@ def sweep_region(region: Region, *, now: datetime, since: date | None) -> int:
                 left += 1
             if right - left + 1 >= n and (right + 1 == len(rows) or rows[right + 1][0] != day):
                 ids = [i for _d, i in rows[left : right + 1]]
-                if _evaluate_key(region, key, day, group_id=_latest_group(ids), now=now):
+                if _evaluate_key(region, key, day, group_id=latest_group(ids), now=now):
                     made += 1
     return made
-
-
-def sweep_recurrence(*, now: datetime, full: bool = False) -> dict:
-    """The nightly job: recurring keys of the last M months (all history with full=True) and
-    the trend charts' special-cause signals, for every region."""
-    from .trends import detect_rising_trends
-
-    summary = {"regions": 0, "recurring": 0, "trends": 0}
-    for region in db.session.scalars(select(Region).order_by(Region.id)):
-        since = None if full else months_before(local_today(now), region.recurrence_months)
-        summary["regions"] += 1
-        summary["recurring"] += sweep_region(region, now=now, since=since)
-        summary["trends"] += len(detect_rising_trends(region, now=now))
-    db.session.flush()
-    return summary
 
 
 # --- The reporter's hint ---------------------------------------------------------------------
@@ -525,8 +514,6 @@ def reporter_hint(
 def open_suggestions_for(user: User, *, limit: int = 100) -> list[Suggestion]:
     """The suggestions a chair or secretary is asked to judge: their groups', and the whole
     region's for LSVO's managers."""
-    from ..permissions import managed_suggestion_filter
-
     return list(
         db.session.scalars(
             select(Suggestion)
@@ -538,16 +525,12 @@ def open_suggestions_for(user: User, *, limit: int = 100) -> list[Suggestion]:
 
 
 def dismiss_suggestion(suggestion: Suggestion, *, note: str, actor: User, now: datetime) -> None:
-    from ..permissions import can_decide_suggestion
-
     if not can_decide_suggestion(actor, suggestion):
         raise WorkflowError(_("Bara gruppens ordförande eller sekreterare kan avfärda förslaget."))
     if suggestion.state is not SuggestionState.OPEN:
         raise WorkflowError(_("Förslaget är redan bedömt."))
     if not (note or "").strip():
         raise WorkflowError(_("Skriv varför förslaget avfärdas."))
-    from .deviations import guard_text
-
     guard_text(note=note)
     suggestion.state = SuggestionState.DISMISSED
     suggestion.decided_at = now
@@ -568,8 +551,6 @@ def update_thresholds(
     region: Region, *, min_count: int, months: int, min_municipalities: int, actor: User
 ) -> None:
     """The region's detection thresholds (DESIGN §5: configurable per region)."""
-    from ..permissions import can_administer
-
     if not can_administer(actor) or actor.organization.region_id != region.id:
         raise WorkflowError(_("Bara regionens administratörer ändrar gränserna."))
     if min_count < 2 or months < 1 or min_municipalities < 2:

@@ -30,9 +30,9 @@ from ..models import (
 )
 from .case_page import category_label
 from .dates import local_today
-from .deviations import coordinators_of, group_managers
 from .meeting_deadlines import deadlines_for
 from .notifications import notify_many
+from .recipients import coordinators_of, group_managers
 
 logger = logging.getLogger(__name__)
 

@@ -24,16 +24,15 @@ from ..models import (
     User,
 )
 from ..permissions import visible_deviations
-from . import WorkflowError
 from .deviations import (
-    PersonalDataError,
     Report,
     delete_draft,
     find_by_token,
     save_draft,
     submit_deviation,
 )
-from .personal_data import check_fields, message
+from .errors import WorkflowError
+from .personal_data import PersonalDataError, check_fields, message
 
 # The free-text fields of a report, named alike in Report, in the form and in a draft's data.
 TEXT_FIELDS = ("title", "description", "immediate_action", "proposal", "agreement")

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from ..db import db
 from ..models import Category, Organization, RecurrenceKey, Region, Suggestion, SuggestionKind
 from .dates import local_today, month_index, month_label
-from .recurrence import suggest
+from .recurrence import latest_group, suggest
 
 MONTHS = 24
 RUN = 8
@@ -139,8 +139,6 @@ def region_charts(
 def detect_rising_trends(region: Region, *, now: datetime) -> list[Suggestion]:
     """Every category and pair whose chart ends in a special cause becomes a suggestion, with
     the cases of the signalling months."""
-    from .recurrence import _latest_group
-
     made = []
     for kind in ("c", "o"):
         for chart in region_charts(region, now=now, kind=kind, top=None):
@@ -161,7 +159,7 @@ def detect_rising_trends(region: Region, *, now: datetime) -> list[Suggestion]:
                 continue
             suggestion = suggest(
                 region_id=region.id,
-                group_id=_latest_group(case_ids),
+                group_id=latest_group(case_ids),
                 kind=SuggestionKind.RISING_TREND,
                 key=f"t:{chart.key}",
                 case_ids=case_ids,

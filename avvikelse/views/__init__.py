@@ -1,14 +1,11 @@
 """Blueprints, one per area; views parse input, call a service, commit once, render."""
 
 import io
-from collections.abc import Callable
 
-from flask import Flask, Response, flash, redirect, send_file
+from flask import Flask, Response, send_file
 from flask_babel import get_locale
-from flask_wtf import FlaskForm
 from werkzeug.utils import secure_filename
 
-from ..extensions import db
 from ..permissions import (
     answerable_organizations,
     can_accept_late_matter,
@@ -28,39 +25,6 @@ from ..permissions import (
     ivo_decidable_organizations,
     require_login_unless_public,
 )
-
-
-def attach(form: FlaskForm, error) -> None:
-    """Personal data findings go to their field; any other refusal to the top of the form."""
-    from ..services.deviations import PersonalDataError
-
-    if isinstance(error, PersonalDataError):
-        for name, messages in error.field_messages().items():
-            if name in form:
-                form[name].errors = [*form[name].errors, *messages]
-            else:
-                form.form_errors.extend(messages)
-    else:
-        form.form_errors.append(str(error))
-
-
-def form_step(form: FlaskForm, run: Callable[[], str], *, done: str) -> Response | None:
-    """One form step: validate, one service call, commit once, flash its message and redirect
-    to `done`. A refusal is attached to the form and None returned; the caller then renders
-    the page again with the form as typed (422)."""
-    from ..services import WorkflowError
-
-    if not form.validate():
-        return None
-    try:
-        message = run()
-        db.session.commit()
-    except WorkflowError as error:
-        db.session.rollback()
-        attach(form, error)
-        return None
-    flash(message, "success")
-    return redirect(done)
 
 
 def pdf_download(data: bytes, *parts: str) -> Response:

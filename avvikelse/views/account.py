@@ -8,7 +8,7 @@ from ..extensions import db
 from ..forms.account import EmailDeliveryForm
 from ..models import EmailDelivery
 from ..services import dates
-from ..services.accounts import account_overview
+from ..services.case_lists import account_overview
 from ..services.notifications import email_delivery, set_email_delivery
 
 bp = Blueprint("account", __name__, url_prefix="/konto")

@@ -36,10 +36,11 @@ from ..models import (
     User,
 )
 from ..permissions import administrable, require_admin
-from ..services import WorkflowError, dates
 from ..services import admin as service
+from ..services import dates
 from ..services.accessibility import accessibility_reports, mark_accessibility_report_handled
 from ..services.case_lists import AuditFilters, Cursor, audit_page
+from ..services.errors import WorkflowError
 from ..services.job_runs import job_rows, leader_status, recent_runs, summary_text
 from ..services.notifications import failed_emails, outbox_counts, retry_email
 

@@ -10,8 +10,9 @@ from flask_login import login_required, login_user, logout_user
 from ..extensions import db
 from ..forms import EmptyForm
 from ..forms.auth import LoginForm
-from ..services import WorkflowError, dates
+from ..services import dates
 from ..services.accounts import authenticate
+from ..services.errors import WorkflowError
 
 bp = Blueprint("auth", __name__)
 

@@ -3,7 +3,7 @@ to LSVO with the prefilled föredragning (DESIGN §5)."""
 
 import re
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -13,7 +13,6 @@ from ..forms.improvement import FourQuestionsForm
 from ..forms.recurrence import AddCaseForm, ClusterForm, PresentationForm, RemoveCaseForm
 from ..models import (
     Cluster,
-    ClusterState,
     Deviation,
     DeviationEvent,
     EventKind,
@@ -22,25 +21,19 @@ from ..models import (
 from ..permissions import (
     active_group_ids,
     can_manage_cluster,
-    can_view_cluster,
     can_view_recurrence,
+    get_cluster_or_404,
     manages_group,
     visible_deviations,
 )
-from ..services import WorkflowError, clusters, dates, improvement
+from ..services import clusters, dates, improvement
+from ..services.errors import WorkflowError
 from ..services.meetings import meeting_date
-from . import form_step
+from .steps import Done, back_with_flash, run_step
 
 bp = Blueprint("clusters", __name__, url_prefix="/kluster")
 
 NUMBER = re.compile(r"AV-\d{4}-\d{4,}", re.IGNORECASE)
-
-
-def _cluster_or_404(cluster_id: int) -> Cluster:
-    cluster = db.session.get(Cluster, cluster_id)
-    if cluster is None or not can_view_cluster(current_user, cluster):
-        abort(404)
-    return cluster
 
 
 def _visible_by_numbers(numbers: list[str], region_id: int) -> tuple[list[Deviation], list[str]]:
@@ -85,9 +78,8 @@ def new():
     group = db.session.get(Group, request.form.get("group_id", type=int) or 0)
     if group is None or not manages_group(current_user, group.id):
         abort(404)
-    try:
-        if not form.validate_on_submit():
-            raise WorkflowError(" ".join(e for errors in form.errors.values() for e in errors))
+
+    def call() -> Done:
         cases, missing = _visible_by_numbers(NUMBER.findall(form.numbers.data), group.region_id)
         if missing:
             raise WorkflowError(
@@ -102,21 +94,26 @@ def new():
             actor=current_user,
             now=dates.now(),
         )
-        db.session.commit()
-    except WorkflowError as error:
-        db.session.rollback()
-        form.form_errors.append(str(error))
-        return (
-            render_template(
-                "clusters/index.html",
-                clusters=clusters.clusters_for(current_user),
-                groups=_managed_groups(),
-                form=form,
-            ),
-            422,
+        return Done(
+            _("Klustret ”%(name)s” är skapat.", name=cluster.name),
+            to=url_for(".detail", cluster_id=cluster.id),
         )
-    flash(_("Klustret ”%(name)s” är skapat.", name=cluster.name), "success")
-    return redirect(url_for(".detail", cluster_id=cluster.id))
+
+    def refused(form, status: int):
+        html = render_template(
+            "clusters/index.html",
+            clusters=clusters.clusters_for(current_user),
+            groups=_managed_groups(),
+            form=form,
+        )
+        return html, status
+
+    return run_step(
+        form,
+        call,
+        refused=refused,
+        invalid=lambda form: " ".join(e for errors in form.errors.values() for e in errors),
+    )
 
 
 def _render_detail(
@@ -141,7 +138,7 @@ def _render_detail(
             .order_by(DeviationEvent.created_at, DeviationEvent.id)
         )
     )
-    if presentation_form is None and cluster.state is ClusterState.OPEN:
+    if presentation_form is None and cluster.is_open:
         presentation_form = PresentationForm(
             formdata=None, obj=clusters.cluster_presentation(cluster)
         )
@@ -168,11 +165,11 @@ def _render_detail(
 
 @bp.get("/<int:cluster_id>", endpoint="detail")
 def detail(cluster_id: int):
-    return _render_detail(_cluster_or_404(cluster_id))
+    return _render_detail(get_cluster_or_404(cluster_id, current_user))
 
 
 def _manageable(cluster_id: int) -> Cluster:
-    cluster = _cluster_or_404(cluster_id)
+    cluster = get_cluster_or_404(cluster_id, current_user)
     if not can_manage_cluster(current_user, cluster):
         abort(403)
     return cluster
@@ -182,9 +179,8 @@ def _manageable(cluster_id: int) -> Cluster:
 def add_case(cluster_id: int):
     cluster = _manageable(cluster_id)
     form = AddCaseForm()
-    try:
-        if not form.validate_on_submit():
-            raise WorkflowError(_("Ange ärendenummer och motivering."))
+
+    def call() -> str:
         found, missing = _visible_by_numbers([form.number.data.strip()], cluster.region_id)
         if missing:
             raise WorkflowError(
@@ -193,32 +189,36 @@ def add_case(cluster_id: int):
         clusters.add_case(
             cluster, found[0], reason=form.reason.data, actor=current_user, now=dates.now()
         )
-        db.session.commit()
-    except WorkflowError as error:
-        db.session.rollback()
-        form.form_errors.append(str(error))
-        return _render_detail(_cluster_or_404(cluster_id), add_form=form, status=422)
-    flash(_("Ärendet är tillagt i klustret."), "success")
-    return redirect(url_for(".detail", cluster_id=cluster_id))
+        return _("Ärendet är tillagt i klustret.")
+
+    return run_step(
+        form,
+        call,
+        done=url_for(".detail", cluster_id=cluster_id),
+        refused=lambda form, status: _render_detail(cluster, add_form=form, status=status),
+        invalid=_("Ange ärendenummer och motivering."),
+    )
 
 
 @bp.post("/<int:cluster_id>/arenden/<int:case_id>/ta-bort", endpoint="remove_case")
 def remove_case(cluster_id: int, case_id: int):
     cluster = _manageable(cluster_id)
     form = RemoveCaseForm()
-    try:
-        if not form.validate_on_submit():
-            raise WorkflowError(_("Skriv varför ärendet tas bort ur klustret."))
+
+    def call() -> str:
         clusters.remove_case(
             cluster, case_id, reason=form.reason.data, actor=current_user, now=dates.now()
         )
-        db.session.commit()
-    except WorkflowError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        flash(_("Ärendet är borttaget ur klustret."), "success")
-    return redirect(url_for(".detail", cluster_id=cluster_id))
+        return _("Ärendet är borttaget ur klustret.")
+
+    back = url_for(".detail", cluster_id=cluster_id)
+    return run_step(
+        form,
+        call,
+        done=back,
+        refused=back_with_flash(back),
+        invalid=_("Skriv varför ärendet tas bort ur klustret."),
+    )
 
 
 @bp.post("/<int:cluster_id>/fyra-fragor", endpoint="questions")
@@ -227,27 +227,26 @@ def questions(cluster_id: int):
     cluster = _manageable(cluster_id)
     form = FourQuestionsForm()
 
-    def run() -> str:
+    def call() -> str:
         improvement.save_four_questions(
             cluster=cluster, answers=form.data, actor=current_user, now=dates.now()
         )
         return _("Svaren på de fyra frågorna är sparade.")
 
-    done = form_step(
-        form, run, done=url_for(".detail", cluster_id=cluster.id, _anchor="questions-heading")
+    return run_step(
+        form,
+        call,
+        done=url_for(".detail", cluster_id=cluster.id, _anchor="questions-heading"),
+        refused=lambda form, status: _render_detail(cluster, questions_form=form, status=status),
     )
-    if done:
-        return done
-    return _render_detail(_cluster_or_404(cluster_id), questions_form=form, status=422)
 
 
 @bp.post("/<int:cluster_id>/overlamna", endpoint="hand_over")
 def hand_over(cluster_id: int):
     cluster = _manageable(cluster_id)
     form = PresentationForm()
-    try:
-        if not form.validate_on_submit():
-            raise WorkflowError(_("Föredragningen behöver rubrik och förslag till beslut."))
+
+    def call() -> str:
         matter = clusters.hand_over_cluster(
             cluster,
             clusters.Presentation(
@@ -256,21 +255,17 @@ def hand_over(cluster_id: int):
             actor=current_user,
             now=dates.now(),
         )
-        db.session.commit()
-    except WorkflowError as error:
-        db.session.rollback()
-        form.form_errors.append(str(error))
-        return _render_detail(_cluster_or_404(cluster_id), presentation_form=form, status=422)
-    if matter.meeting is None:
-        flash(
-            _("Klustret är överlämnat. LSVO har inget öppet möte; det väntar på nästa."), "success"
+        if matter.meeting is None:
+            return _("Klustret är överlämnat. LSVO har inget öppet möte; det väntar på nästa.")
+        return _(
+            "Klustret är överlämnat till LSVO och uppsatt på mötet %(date)s.",
+            date=meeting_date(matter.meeting).isoformat(),
         )
-    else:
-        flash(
-            _(
-                "Klustret är överlämnat till LSVO och uppsatt på mötet %(date)s.",
-                date=meeting_date(matter.meeting).isoformat(),
-            ),
-            "success",
-        )
-    return redirect(url_for(".detail", cluster_id=cluster_id))
+
+    return run_step(
+        form,
+        call,
+        done=url_for(".detail", cluster_id=cluster_id),
+        refused=lambda form, status: _render_detail(cluster, presentation_form=form, status=status),
+        invalid=_("Föredragningen behöver rubrik och förslag till beslut."),
+    )

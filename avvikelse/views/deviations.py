@@ -14,11 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy.orm.exc import StaleDataError
 from wtforms import SelectChoice
 
 from ..extensions import db
@@ -42,13 +41,11 @@ from ..permissions import (
     manages_case,
     require,
 )
-from ..services import WorkflowError, case_page, dates, meetings
+from ..services import case_page, dates, meetings
 from ..services import deviations as workflow
+from .steps import REFUSED_STATUS, FieldRefusal, run_step
 
 bp = Blueprint("deviations", __name__, url_prefix="/avvikelser")
-
-# A stale edit is a conflict with someone else's change, not bad input.
-STALE_STATUS = 409
 
 # (from state, to state) → the transition: the timeline names the step, not only the states.
 TRANSITION_BY_STATES = {
@@ -95,7 +92,7 @@ class Failure:
     key: str
     item: int | None
     form: forms.StepForm
-    status: int = 422
+    status: int = REFUSED_STATUS
 
 
 def _prefix(key: str, item: int | None) -> str:
@@ -274,55 +271,16 @@ def detail(deviation_id: int):
     return _render(deviation, now)
 
 
-def _refuse(deviation_id: int, failure: Failure):
-    """Throw away whatever the failed step did and show the case as it now is, form as typed."""
-    db.session.rollback()
-    now = dates.now()
-    deviation = get_deviation_or_404(
-        deviation_id, current_user, now=now, options=case_page.DETAIL_OPTIONS
-    )
-    # The page now shows the current case; sending the form again means "I have seen it".
-    failure.form.version.data = str(deviation.version)
-    return _render(deviation, now, failure)
-
-
-class FieldRefusal(WorkflowError):
-    """Input that is well-formed but names nothing the user may use, e.g. an unknown case number."""
-
-    def __init__(self, field: str, message: str):
-        self.field = field
-        super().__init__(message)
-
-
-def _attach(form: forms.StepForm, error: WorkflowError) -> None:
-    """Personal data findings go to the field they are in; any other refusal to the form."""
-    if isinstance(error, FieldRefusal):
-        form[error.field].errors = [*form[error.field].errors, str(error)]
-    elif isinstance(error, workflow.PersonalDataError):
-        for name, messages in error.field_messages().items():
-            if name in form:
-                form[name].errors = [*form[name].errors, *messages]
-            else:
-                form.form_errors.extend(messages)
-    else:
-        form.form_errors.append(str(error))
-
-
-Run = Callable[[object, forms.StepForm, datetime], str]
-
-
 def _take_step(
     deviation_id: int,
     key: str,
-    run: Run,
+    run: Callable[[object, forms.StepForm, datetime], str],
     *,
     allowed: Callable[[object, object], bool],
     item: int | None = None,
 ):
-    """The shape every step shares: load and log, 403, validate, one service call, commit, PRG.
-
-    `run` parses the form into the service's arguments, calls the one service and returns the
-    success message.
+    """Load and log, 403, then the step (views/steps.py). `run` parses the form into the
+    service's arguments, calls the one service and returns the success message.
     """
     now = dates.now()
     deviation = get_deviation_or_404(deviation_id, current_user, now=now, action=key)
@@ -330,22 +288,30 @@ def _take_step(
     if key == "action_status":
         _action_of(deviation, item)
     form = build_form(key, deviation, item, today=workflow.local_today(now), posted=True)
-    if not form.validate_on_submit():
-        return _refuse(deviation_id, Failure(key, item, form))
-    try:
-        message = run(deviation, form, now)
-        db.session.commit()
-    except (workflow.StaleEditError, StaleDataError):
-        form.form_errors.append(str(workflow.StaleEditError()))
-        return _refuse(deviation_id, Failure(key, item, form, status=STALE_STATUS))
-    except WorkflowError as error:
-        _attach(form, error)
-        return _refuse(deviation_id, Failure(key, item, form))
-    flash(message, "success")
-    if can_view(current_user, deviation):
-        return redirect(url_for(".detail", deviation_id=deviation_id))
-    # Re-routed away from the user's own group: the case is no longer theirs to see.
-    return redirect(url_for("start.index"))
+
+    def done() -> str:
+        if can_view(current_user, deviation):
+            return url_for(".detail", deviation_id=deviation_id)
+        # Re-routed away from the user's own group: the case is no longer theirs to see.
+        return url_for("start.index")
+
+    def refused(form: forms.StepForm, status: int):
+        """Show the case as it now is, the form as typed."""
+        now = dates.now()
+        current = get_deviation_or_404(
+            deviation_id, current_user, now=now, options=case_page.DETAIL_OPTIONS
+        )
+        # The page now shows the current case; sending the form again means "I have seen it".
+        form.version.data = str(current.version)
+        return _render(current, now, Failure(key, item, form, status))
+
+    return run_step(
+        form,
+        lambda: run(deviation, form, now),
+        done=done,
+        refused=refused,
+        version=(deviation, form.version.data),
+    )
 
 
 def _takes_part(user, deviation) -> bool:

@@ -9,7 +9,7 @@ the page again with the form as typed and the reason on it (422).
 
 from dataclasses import dataclass
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -44,10 +44,10 @@ from ..permissions import (
     visible_efforts,
     visible_processes,
 )
-from ..services import WorkflowError, case_page, dates, run_chart
+from ..services import case_page, dates, run_chart
 from ..services import improvement as service
 from ..services.dates import local_today
-from . import attach, form_step
+from .steps import Done, run_step
 
 bp = Blueprint("improvement", __name__, url_prefix="/forbattring")
 bp.add_app_template_global(run_chart.number, "number")
@@ -239,39 +239,39 @@ def new():
                 form.owner_group.data = process.owner_group_id
         db.session.commit()  # the read of the source case is logged
         return render_template("improvement/new.html", form=form, source=source)
-    source = Source.read(
-        {
-            "deviation": form.deviation.data,
-            "cluster": form.cluster.data,
-            "decision": form.decision.data,
-        },
-        now,
-    )
-    if form.validate():
-        try:
-            effort = service.start_effort(
-                title=form.title.data,
-                kind=form.kind.data,
-                owner_group=db.session.get(Group, form.owner_group.data),
-                plan=service.ProjectPlan(**{n: form[n].data for n in service.ProjectPlan.FIELDS}),
-                process=db.session.get(Process, form.linked_process.data)
-                if form.linked_process.data
-                else None,
-                deviation=source.deviation,
-                cluster=source.cluster,
-                decision=source.decision,
-                actor=current_user,
-                now=now,
-            )
-            db.session.commit()
-        except WorkflowError as error:
-            db.session.rollback()
-            attach(form, error)
-        else:
-            flash(_("Förbättringsarbetet är startat. Börja med de fyra frågorna."), "success")
-            return redirect(url_for(".detail", effort_id=effort.id))
-    db.session.commit()
-    return render_template("improvement/new.html", form=form, source=source), 422
+    values = {
+        "deviation": form.deviation.data,
+        "cluster": form.cluster.data,
+        "decision": form.decision.data,
+    }
+    source = Source.read(values, now)
+
+    def call() -> Done:
+        effort = service.start_effort(
+            title=form.title.data,
+            kind=form.kind.data,
+            owner_group=db.session.get(Group, form.owner_group.data),
+            plan=service.ProjectPlan(**{n: form[n].data for n in service.ProjectPlan.FIELDS}),
+            process=db.session.get(Process, form.linked_process.data)
+            if form.linked_process.data
+            else None,
+            deviation=source.deviation,
+            cluster=source.cluster,
+            decision=source.decision,
+            actor=current_user,
+            now=now,
+        )
+        return Done(
+            _("Förbättringsarbetet är startat. Börja med de fyra frågorna."),
+            to=url_for(".detail", effort_id=effort.id),
+        )
+
+    def refused(form, status: int):
+        shown = Source.read(values, now)  # read and logged again: the rollback took the first
+        db.session.commit()
+        return render_template("improvement/new.html", form=form, source=shown), status
+
+    return run_step(form, call, refused=refused)
 
 
 # --- The effort page ------------------------------------------------------------------------
@@ -324,7 +324,7 @@ def build_effort_form(key: str, effort, formdata=None) -> FlaskForm:
     return form
 
 
-def _render_effort(effort, now, failed=None):
+def _render_effort(effort, now, failed=None, status: int = 200):
     page = EffortPage(effort, local_today(now), failed)
     html = render_template(
         "improvement/effort.html",
@@ -334,7 +334,7 @@ def _render_effort(effort, now, failed=None):
         IndicatorSource=IndicatorSource,
         EffortKind=EffortKind,
     )
-    return html, 422 if failed else 200
+    return html, status
 
 
 @bp.get("/<int:effort_id>")
@@ -350,15 +350,12 @@ def _step(effort_id: int, key: str, run):
     require(can_manage_effort(current_user, effort))
     form = build_effort_form(key, effort, formdata=request.form)
     anchor = key.partition("-")[0]
-    done = form_step(
+    return run_step(
         form,
         lambda: run(effort, form, now),
         done=url_for(".detail", effort_id=effort_id) + f"#{anchor}",
+        refused=lambda form, status: _render_effort(effort, now, (key, form), status),
     )
-    if done:
-        return done
-    effort = get_effort_or_404(effort_id, current_user)
-    return _render_effort(effort, now, (key, form))
 
 
 @bp.post("/<int:effort_id>/plan")
@@ -493,28 +490,31 @@ def case_questions(deviation_id: int):
         )
     require(can_edit)
     form = forms.FourQuestionsForm(formdata=request.form)
-    if form.validate():
-        try:
-            service.save_four_questions(
-                deviation=deviation, answers=form.data, actor=current_user, now=now
-            )
-            db.session.commit()
-        except WorkflowError as error:
-            db.session.rollback()
-            attach(form, error)
-        else:
-            flash(_("Svaren på de fyra frågorna är sparade."), "success")
-            return redirect(url_for("deviations.detail", deviation_id=deviation_id))
-    deviation = get_deviation_or_404(deviation_id, current_user, now=now, action="four_questions")
-    db.session.commit()
-    html = render_template(
-        "improvement/case_questions.html",
-        deviation=deviation,
-        questions=service.case_questions(deviation),
-        form=form,
-        can_edit=True,
+
+    def call() -> str:
+        service.save_four_questions(
+            deviation=deviation, answers=form.data, actor=current_user, now=now
+        )
+        return _("Svaren på de fyra frågorna är sparade.")
+
+    def refused(form, status: int):
+        current = get_deviation_or_404(deviation_id, current_user, now=now, action="four_questions")
+        db.session.commit()
+        html = render_template(
+            "improvement/case_questions.html",
+            deviation=current,
+            questions=service.case_questions(current),
+            form=form,
+            can_edit=True,
+        )
+        return html, status
+
+    return run_step(
+        form,
+        call,
+        done=url_for("deviations.detail", deviation_id=deviation_id),
+        refused=refused,
     )
-    return html, 422
 
 
 @bp.app_template_global()

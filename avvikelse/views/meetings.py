@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -42,13 +42,14 @@ from ..permissions import (
     can_view_meetings,
     require,
 )
-from ..services import WorkflowError, case_page, dates, documents
+from ..services import agenda, case_page, dates, documents
 from ..services import meetings as service
 from ..services.dates import local_today
-from ..services.deviations import PersonalDataError
+from ..services.errors import WorkflowError
 from ..services.meeting_deadlines import deadlines_for
 from ..services.quorum import meeting_quorum, quorum_status
 from . import pdf_download
+from .steps import Done, back_with_flash, run_step
 
 bp = Blueprint("meetings", __name__, url_prefix="/moten")
 
@@ -75,18 +76,6 @@ def _matter_or_404(matter_id: int) -> Matter:
     if matter is None or not can_view_meetings(current_user, matter.group):
         abort(404)
     return matter
-
-
-def _attach(form: FlaskForm, error: WorkflowError) -> None:
-    """Personal data findings go to their field; any other refusal to the top of the form."""
-    if isinstance(error, PersonalDataError):
-        for name, messages in error.field_messages().items():
-            if name in form:
-                form[name].errors = [*form[name].errors, *messages]
-            else:
-                form.form_errors.extend(messages)
-    else:
-        form.form_errors.append(str(error))
 
 
 # --- Rows for the templates ------------------------------------------------------------------
@@ -135,7 +124,7 @@ def index():
     memberships = sorted(
         (m for m in current_user.memberships if m.active), key=lambda m: m.group.name
     )
-    groups = [(m, service.next_meeting(m.group, now)) for m in memberships if m.group.active]
+    groups = [(m, agenda.next_meeting(m.group, now)) for m in memberships if m.group.active]
     return render_template("meetings/index.html", groups=groups, row=lambda m: _row(m, now))
 
 
@@ -193,7 +182,7 @@ def _render_group(group: Group, now, *, meeting_form=None, year_form=None, statu
         group=group,
         upcoming=upcoming,
         past=past,
-        waiting=service.waiting_matters(group),
+        waiting=agenda.waiting_matters(group),
         assignments_received=service.assignments_received(group),
         assignments_given=service.assignments_given(group),
         meeting_form=meeting_form or forms.MeetingForm(formdata=None, prefix="meeting"),
@@ -214,26 +203,29 @@ def plan(group_id: int):
     require(can_manage_meetings(current_user, group))
     now = dates.now()
     form = forms.MeetingForm(prefix="meeting")
-    if form.validate_on_submit():
-        try:
-            meeting = service.plan_meeting(
-                group,
-                day=form.day.data,
-                starts=form.starts.data,
-                ends=form.ends.data,
-                place=form.place.data,
-                link=form.link.data,
-                actor=current_user,
-                now=now,
-            )
-            db.session.commit()
-            flash(_("Mötet är planerat."), "success")
-            # An explicit anchor: the browser would otherwise keep the form's #planera.
-            return redirect(url_for(".detail", meeting_id=meeting.id, _anchor="main"))
-        except WorkflowError as error:
-            db.session.rollback()
-            _attach(form, error)
-    return _render_group(group, now, meeting_form=form, status=422)
+
+    def call() -> Done:
+        meeting = service.plan_meeting(
+            group,
+            day=form.day.data,
+            starts=form.starts.data,
+            ends=form.ends.data,
+            place=form.place.data,
+            link=form.link.data,
+            actor=current_user,
+            now=now,
+        )
+        # An explicit anchor: the browser would otherwise keep the form's #planera.
+        return Done(
+            _("Mötet är planerat."), to=url_for(".detail", meeting_id=meeting.id, _anchor="main")
+        )
+
+    return run_step(
+        form,
+        call,
+        done=url_for(".group", group_id=group.id),
+        refused=lambda form, status: _render_group(group, now, meeting_form=form, status=status),
+    )
 
 
 @bp.post("/grupp/<int:group_id>/planera-ar", endpoint="plan_year")
@@ -242,31 +234,31 @@ def plan_year(group_id: int):
     require(can_manage_meetings(current_user, group))
     now = dates.now()
     form = _year_form(now, posted=True)
-    if form.validate_on_submit():
+
+    def call() -> str:
         days = [entry.data for entry in form.days if entry.data]
         if form.weekday.data is not None:
             days += service.first_weekdays(form.year.data, form.weekday.data)
         if not days:
-            form.form_errors.append(_("Välj en veckodag eller skriv minst ett datum."))
-        else:
-            try:
-                planned = service.plan_year(
-                    group,
-                    days=days,
-                    starts=form.starts.data,
-                    ends=form.ends.data,
-                    place=form.place.data,
-                    link=form.link.data,
-                    actor=current_user,
-                    now=now,
-                )
-                db.session.commit()
-                flash(_("%(count)d möten är planerade.", count=len(planned)), "success")
-                return redirect(url_for(".group", group_id=group.id))
-            except WorkflowError as error:
-                db.session.rollback()
-                _attach(form, error)
-    return _render_group(group, now, year_form=form, status=422)
+            raise WorkflowError(_("Välj en veckodag eller skriv minst ett datum."))
+        planned = service.plan_year(
+            group,
+            days=days,
+            starts=form.starts.data,
+            ends=form.ends.data,
+            place=form.place.data,
+            link=form.link.data,
+            actor=current_user,
+            now=now,
+        )
+        return _("%(count)d möten är planerade.", count=len(planned))
+
+    return run_step(
+        form,
+        call,
+        done=url_for(".group", group_id=group.id),
+        refused=lambda form, status: _render_group(group, now, year_form=form, status=status),
+    )
 
 
 # --- Raising and preparing a matter ----------------------------------------------------------
@@ -301,7 +293,7 @@ def new_matter(group_id: int):
         form = forms.MatterForm()
     else:
         preset = request.args.get("mote", type=int)
-        open_meeting = service.next_open_meeting(group, now)
+        open_meeting = agenda.next_open_meeting(group, now)
         form = forms.MatterForm(
             formdata=None,
             meeting=preset or (open_meeting.id if open_meeting else None),
@@ -311,28 +303,30 @@ def new_matter(group_id: int):
         SelectChoice(m.id, _meeting_label(m, now)) for m in coming
     ]
     form.presenter.choices = _presenter_choices(group)
-    status = 200
-    if request.method == "POST":
-        status = 422
-        if form.validate_on_submit():
-            try:
-                matter = _raise(group, form, coming, now)
-                db.session.commit()
-                if matter.late and matter.late_accepted_by_id is None:
-                    flash(
-                        _(
-                            "Ärendet är anmält efter sista anmälningsdag. Ordföranden avgör "
-                            "om det tas upp på mötet; annars flyttas det till nästa möte."
-                        ),
-                        "warning",
-                    )
-                else:
-                    flash(_("Ärendet är anmält."), "success")
-                return redirect(url_for(".detail", meeting_id=matter.meeting_id))
-            except WorkflowError as error:
-                db.session.rollback()
-                _attach(form, error)
-    return render_template("meetings/matter_form.html", group=group, form=form, matter=None), status
+
+    def render(form, status: int = 200):
+        return render_template(
+            "meetings/matter_form.html", group=group, form=form, matter=None
+        ), status
+
+    if request.method == "GET":
+        return render(form)
+
+    def call() -> Done:
+        matter = _raise(group, form, coming, now)
+        to = url_for(".detail", meeting_id=matter.meeting_id)
+        if matter.late and matter.late_accepted_by_id is None:
+            return Done(
+                _(
+                    "Ärendet är anmält efter sista anmälningsdag. Ordföranden avgör "
+                    "om det tas upp på mötet; annars flyttas det till nästa möte."
+                ),
+                "warning",
+                to,
+            )
+        return Done(_("Ärendet är anmält."), to=to)
+
+    return run_step(form, call, refused=render)
 
 
 def _day(meeting: Meeting) -> date:
@@ -358,21 +352,17 @@ def _presentation(form: forms.PresentationForm, group: Group) -> service.Present
     )
 
 
-class _FieldRefusal(WorkflowError):
-    pass
-
-
 def _raise(group: Group, form: forms.MatterForm, coming: list[Meeting], now) -> Matter:
     meeting = next(m for m in coming if m.id == form.meeting.data)
     deviation = None
     if form.case_number.data:
         if form.kind.data is not MatterKind.DEVIATION:
             form.case_number.errors = [_("Ärendenummer anges bara för typen Avvikelse.")]
-            raise _FieldRefusal(_("Rätta fälten nedan."))
+            raise WorkflowError(_("Rätta fälten nedan."))
         deviation = _case_by_number(group, form.case_number.data)
         if deviation is None:
             form.case_number.errors = [_("Det finns inget ärende med det numret som du kan se.")]
-            raise _FieldRefusal(_("Rätta fälten nedan."))
+            raise WorkflowError(_("Rätta fälten nedan."))
     return service.raise_matter(
         meeting,
         kind=form.kind.data,
@@ -400,29 +390,28 @@ def edit_matter(matter_id: int):
             proposal=matter.proposal,
         )
     form.presenter.choices = _presenter_choices(matter.group)
-    status = 200
-    if request.method == "POST":
-        status = 422
-        if form.validate_on_submit():
-            try:
-                service.update_presentation(
-                    matter, _presentation(form, matter.group), actor=current_user, now=dates.now()
-                )
-                db.session.commit()
-                flash(_("Föredragningen är sparad."), "success")
-                return _back_to(matter)
-            except WorkflowError as error:
-                db.session.rollback()
-                _attach(form, error)
-    return render_template(
-        "meetings/matter_form.html", group=matter.group, form=form, matter=matter
-    ), status
+
+    def render(form, status: int = 200):
+        return render_template(
+            "meetings/matter_form.html", group=matter.group, form=form, matter=matter
+        ), status
+
+    if request.method == "GET":
+        return render(form)
+
+    def call() -> str:
+        service.update_presentation(
+            matter, _presentation(form, matter.group), actor=current_user, now=dates.now()
+        )
+        return _("Föredragningen är sparad.")
+
+    return run_step(form, call, done=_back_to(matter), refused=render)
 
 
-def _back_to(matter: Matter):
+def _back_to(matter: Matter) -> str:
     if matter.meeting_id is None:
-        return redirect(url_for(".group", group_id=matter.group_id))
-    return redirect(url_for(".detail", meeting_id=matter.meeting_id, _anchor=f"arende-{matter.id}"))
+        return url_for(".group", group_id=matter.group_id)
+    return url_for(".detail", meeting_id=matter.meeting_id, _anchor=f"arende-{matter.id}")
 
 
 # --- The meeting page ------------------------------------------------------------------------
@@ -516,7 +505,7 @@ def build_form(key: str, meeting: Meeting, item: int | None = None, *, posted: b
     return form
 
 
-def _render_meeting(meeting: Meeting, now, failure: Failure | None = None):
+def _render_meeting(meeting: Meeting, now, failure: Failure | None = None, status: int = 200):
     page = MeetingPage(meeting, now, failure)
     html = render_template(
         "meetings/detail.html",
@@ -526,7 +515,7 @@ def _render_meeting(meeting: Meeting, now, failure: Failure | None = None):
         can_refer_upward=service.can_refer_upward(meeting.group),
         DecisionOutcome=DecisionOutcome,
     )
-    return html, 422 if failure else 200
+    return html, status
 
 
 @bp.get("/<int:meeting_id>")
@@ -553,20 +542,12 @@ def notice_pdf(meeting_id: int):
     )
 
 
-def _button(meeting_or_matter, run: Callable[[object], str], *, allowed: bool, back):
+def _button(meeting_or_matter, run: Callable[[object], str], *, allowed: bool, back: str):
     """A POST with no input but the CSRF token: a refusal is a flash, as nothing was typed."""
     require(allowed)
-    form = EmptyForm()
-    if not form.validate_on_submit():
-        abort(400)
-    try:
-        message = run(meeting_or_matter)
-        db.session.commit()
-        flash(message, "success")
-    except WorkflowError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    return back()
+    return run_step(
+        EmptyForm(), lambda: run(meeting_or_matter), done=back, refused=back_with_flash(back)
+    )
 
 
 @bp.post("/<int:meeting_id>/skicka-kallelse", endpoint="send_notice")
@@ -603,7 +584,7 @@ def send_notice(meeting_id: int):
         meeting,
         run,
         allowed=can_manage_meetings(current_user, meeting.group),
-        back=lambda: redirect(url_for(".notice", meeting_id=meeting_id)),
+        back=url_for(".notice", meeting_id=meeting_id),
     )
 
 
@@ -619,13 +600,13 @@ def cancel(meeting_id: int):
         meeting,
         run,
         allowed=can_manage_meetings(current_user, meeting.group),
-        back=lambda: redirect(url_for(".group", group_id=meeting.group_id)),
+        back=url_for(".group", group_id=meeting.group_id),
     )
 
 
 def _matter_step(matter_id: int, run, *, allowed: Callable[[Matter], bool]):
     matter = _matter_or_404(matter_id)
-    return _button(matter, run, allowed=allowed(matter), back=lambda: _back_to(matter))
+    return _button(matter, run, allowed=allowed(matter), back=_back_to(matter))
 
 
 @bp.post("/arenden/<int:matter_id>/flytta/<direction>", endpoint="reorder")
@@ -658,7 +639,6 @@ def accept_late(matter_id: int):
 @bp.post("/arenden/<int:matter_id>/till-nasta-mote", endpoint="move_on")
 def move_on(matter_id: int):
     matter = _matter_or_404(matter_id)
-    back_to = matter.meeting_id  # the page the secretary came from, not the matter's new one
 
     def run(matter):
         target = service.move_to_following_meeting(matter, actor=current_user, now=dates.now())
@@ -666,11 +646,11 @@ def move_on(matter_id: int):
             return _("Ärendet väntar tills nästa möte är planerat.")
         return _("Ärendet är flyttat till mötet %(date)s.", date=_day(target).isoformat())
 
-    def back():
-        if back_to is None:
-            return redirect(url_for(".group", group_id=matter.group_id))
-        return redirect(url_for(".detail", meeting_id=back_to))
-
+    # The page the secretary came from, not the matter's new one.
+    if matter.meeting_id is None:
+        back = url_for(".group", group_id=matter.group_id)
+    else:
+        back = url_for(".detail", meeting_id=matter.meeting_id)
     return _button(matter, run, allowed=can_manage_meetings(current_user, matter.group), back=back)
 
 
@@ -683,19 +663,14 @@ def _form_step(matter_id: int, key: str, run, *, allowed: Callable[[Matter], boo
         abort(404)
     now = dates.now()
     form = build_form(key, meeting, matter.id, posted=True)
-    if form.validate_on_submit():
-        try:
-            message = run(matter, form, now)
-            db.session.commit()
-            flash(message, "success")
-            return redirect(
-                url_for(".detail", meeting_id=meeting.id, _anchor=f"arende-{matter.id}")
-            )
-        except WorkflowError as error:
-            db.session.rollback()
-            _attach(form, error)
-            meeting = db.session.get(Meeting, meeting.id)
-    return _render_meeting(meeting, now, Failure(key, matter_id, form))
+    return run_step(
+        form,
+        lambda: run(matter, form, now),
+        done=url_for(".detail", meeting_id=meeting.id, _anchor=f"arende-{matter.id}"),
+        refused=lambda form, status: _render_meeting(
+            meeting, now, Failure(key, matter_id, form), status
+        ),
+    )
 
 
 @bp.post("/arenden/<int:matter_id>/synpunkter", endpoint="written_view")
@@ -777,19 +752,21 @@ def attendance(meeting_id: int):
     require(can_manage_meetings(current_user, meeting.group))
     now = dates.now()
     form = build_form("attendance", meeting, posted=True)
-    if form.validate_on_submit():
-        try:
-            status = service.record_attendance(
-                meeting, form.present.data or [], actor=current_user, now=now
-            )
-            db.session.commit()
-            flash(
-                _("Närvaron är sparad. %(status)s", status=status.explanation()),
-                "success" if status.met else "warning",
-            )
-            return redirect(url_for(".detail", meeting_id=meeting.id, _anchor="narvaro"))
-        except WorkflowError as error:
-            db.session.rollback()
-            _attach(form, error)
-            meeting = db.session.get(Meeting, meeting_id)
-    return _render_meeting(meeting, now, Failure("attendance", None, form))
+
+    def call() -> Done:
+        quorum = service.record_attendance(
+            meeting, form.present.data or [], actor=current_user, now=now
+        )
+        return Done(
+            _("Närvaron är sparad. %(status)s", status=quorum.explanation()),
+            "success" if quorum.met else "warning",
+        )
+
+    return run_step(
+        form,
+        call,
+        done=url_for(".detail", meeting_id=meeting.id, _anchor="narvaro"),
+        refused=lambda form, status: _render_meeting(
+            meeting, now, Failure("attendance", None, form), status
+        ),
+    )

@@ -8,7 +8,7 @@ a refused step rolls back and renders the page again with the form as typed (422
 
 from datetime import datetime
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
@@ -23,11 +23,11 @@ from ..forms.minutes import (
 )
 from ..models import Decision, DecisionOutcome, Group, MatterKind, Meeting, MembershipRole, User
 from ..permissions import can_edit_minutes, can_read_minutes, is_group_chair, require, signs_minutes
-from ..services import WorkflowError, dates, documents
+from ..services import dates, documents
 from ..services import minutes as service
 from ..services.dates import STOCKHOLM, local_today
-from ..services.deviations import PersonalDataError
 from . import pdf_download
+from .steps import back_with_flash, run_step
 
 bp = Blueprint("minutes", __name__, url_prefix="/moten")
 
@@ -148,36 +148,20 @@ def minutes_file_name(minutes) -> list[str]:
     return parts
 
 
-def _refuse(meeting_id: int, key: str, form, error: WorkflowError | None = None):
-    """Throw away the failed step and show the page as it now is, the form as typed."""
-    db.session.rollback()
-    if isinstance(error, PersonalDataError):
-        for name, messages in error.field_messages().items():
-            if name in form:
-                form[name].errors = [*form[name].errors, *messages]
-            else:
-                form.form_errors.extend(messages)
-    elif error is not None:
-        form.form_errors.append(str(error))
-    return _render(_meeting_or_404(meeting_id), failed=(key, form), status=422)
-
-
 def _step(meeting_id: int, minutes_id: int | None, key: str, form, run, *, allowed):
-    """Load (404), authorize (403), validate, one service call, commit, redirect."""
+    """Load (404), authorize (403), then the step (views/steps.py); a refusal shows the page
+    as it now is, the form as typed."""
     now = dates.now()
     meeting = _meeting_or_404(meeting_id)
     minutes = _minutes_or_404(meeting, minutes_id) if minutes_id is not None else None
     require(allowed(meeting, minutes))
     form = form(meeting, minutes)
-    if not form.validate_on_submit():
-        return _refuse(meeting_id, key, form)
-    try:
-        message = run(meeting, minutes, form, now)
-        db.session.commit()
-    except WorkflowError as error:
-        return _refuse(meeting_id, key, form, error)
-    flash(message, "success")
-    return redirect(url_for(".detail", meeting_id=meeting_id))
+    return run_step(
+        form,
+        lambda: run(meeting, minutes, form, now),
+        done=url_for(".detail", meeting_id=meeting_id),
+        refused=lambda form, status: _render(meeting, failed=(key, form), status=status),
+    )
 
 
 def _edits(meeting, minutes) -> bool:
@@ -298,14 +282,10 @@ def follow_up_done(group_id: int, decision_id: int):
     if decision is None or decision.matter.group_id != group.id:
         abort(404)
     require(can_edit_minutes(current_user, group))
-    if not ButtonForm().validate_on_submit():
-        abort(400)
-    try:
+
+    def call() -> str:
         service.mark_follow_up_done(decision, actor=current_user, now=dates.now())
-        db.session.commit()
-    except WorkflowError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        flash(_("Uppföljningen är markerad som klar."), "success")
-    return redirect(url_for(".follow_ups", group_id=group.id))
+        return _("Uppföljningen är markerad som klar.")
+
+    back = url_for(".follow_ups", group_id=group.id)
+    return run_step(ButtonForm(), call, done=back, refused=back_with_flash(back))

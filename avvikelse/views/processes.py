@@ -6,7 +6,7 @@ efforts, linked deviations over time, maintenance, application checks) exists on
 forum's members (404 for others); its chair and secretary take the steps (403 for the rest).
 """
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -22,12 +22,12 @@ from ..permissions import (
     can_view_process,
     require,
 )
-from ..services import WorkflowError, dates
+from ..services import dates
 from ..services import improvement as service
 from ..services.dates import local_today
 from ..services.meetings import meeting_date
-from . import attach, form_step
 from .improvement import indicator_form, indicator_spec
+from .steps import run_step
 
 bp = Blueprint("processes", __name__, url_prefix="/processer")
 
@@ -52,37 +52,34 @@ def detail(process_id: int):
     return _render_process(process)
 
 
-def _render_process(process, form=None):
+def _render_process(process, form=None, status: int = 200):
     html = render_template(
         "processes/detail.html",
         process=process,
         form=form or forms.ProposalForm(prefix="proposal"),
         can_council=can_view_council(current_user, process),
     )
-    return html, 422 if form is not None else 200
+    return html, status
 
 
 @bp.post("/<int:process_id>/forslag")
 def propose(process_id: int):
     process = _process_or_404(process_id)
     form = forms.ProposalForm(prefix="proposal")
-    if form.validate():
-        try:
-            service.submit_proposal(process, form.text.data, actor=current_user, now=dates.now())
-            db.session.commit()
-        except WorkflowError as error:
-            db.session.rollback()
-            attach(form, error)
-        else:
-            flash(
-                _(
-                    "Tack! Förslaget är skickat till processrådet. Du ser vad som händer med det "
-                    "under Mina förslag."
-                ),
-                "success",
-            )
-            return redirect(url_for(".detail", process_id=process_id))
-    return _render_process(_process_or_404(process_id), form)
+
+    def call() -> str:
+        service.submit_proposal(process, form.text.data, actor=current_user, now=dates.now())
+        return _(
+            "Tack! Förslaget är skickat till processrådet. Du ser vad som händer med det "
+            "under Mina förslag."
+        )
+
+    return run_step(
+        form,
+        call,
+        done=url_for(".detail", process_id=process_id),
+        refused=lambda form, status: _render_process(process, form, status),
+    )
 
 
 # --- The processråd -------------------------------------------------------------------------
@@ -127,7 +124,7 @@ def build_council_form(key: str, process, formdata=None) -> FlaskForm:
     return builders[name](formdata=formdata, prefix=key)
 
 
-def _render_council(process, now, failed=None):
+def _render_council(process, now, failed=None, status: int = 200):
     page = CouncilPage(process, local_today(now), failed)
     html = render_template(
         "processes/council.html",
@@ -135,7 +132,7 @@ def _render_council(process, now, failed=None):
         page=page,
         can_manage=can_manage_process(current_user, process),
     )
-    return html, 422 if failed else 200
+    return html, status
 
 
 @bp.get("/<int:process_id>/processrad")
@@ -149,14 +146,12 @@ def _step(process_id: int, key: str, run):
     require(can_manage_process(current_user, process))
     form = build_council_form(key, process, formdata=request.form)
     anchor = key.partition("-")[0]
-    done = form_step(
+    return run_step(
         form,
         lambda: run(process, form, now),
         done=url_for(".council", process_id=process_id) + f"#{anchor}",
+        refused=lambda form, status: _render_council(process, now, (key, form), status),
     )
-    if done:
-        return done
-    return _render_council(_council_or_404(process_id), now, (key, form))
 
 
 def _triage_item(process, value: str):

@@ -1,7 +1,7 @@
 """Recurring deviations (DESIGN §5): the suggestions to judge, the trend charts, the region's
 thresholds, the reporter's hint, and a single case's hand-over with its föredragning."""
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -25,8 +25,9 @@ from ..permissions import (
     require_admin,
     visible_deviations,
 )
-from ..services import WorkflowError, clusters, dates, recurrence, trends
+from ..services import clusters, dates, recurrence, trends
 from ..services.meetings import meeting_date
+from .steps import Done, back_with_flash, run_step
 
 bp = Blueprint("recurrence", __name__, url_prefix="/aterkommande")
 
@@ -78,39 +79,43 @@ def index():
 def confirm(suggestion_id: int):
     suggestion = _suggestion_or_404(suggestion_id)
     form = ConfirmSuggestionForm()
-    if not form.validate_on_submit():
-        flash(_("Namnet är för långt."), "error")
-        return redirect(url_for(".index"))
-    try:
+
+    def call() -> Done:
         cluster = clusters.confirm_suggestion(
             suggestion, name=form.name.data, actor=current_user, now=dates.now()
         )
-        db.session.commit()
-    except WorkflowError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-        return redirect(url_for(".index"))
-    flash(_("Förslaget är bekräftat som klustret ”%(name)s”.", name=cluster.name), "success")
-    return redirect(url_for("clusters.detail", cluster_id=cluster.id))
+        return Done(
+            _("Förslaget är bekräftat som klustret ”%(name)s”.", name=cluster.name),
+            to=url_for("clusters.detail", cluster_id=cluster.id),
+        )
+
+    return run_step(
+        form,
+        call,
+        refused=back_with_flash(url_for(".index")),
+        invalid=_("Namnet är för långt."),
+    )
 
 
 @bp.post("/forslag/<int:suggestion_id>/avfarda", endpoint="dismiss")
 def dismiss(suggestion_id: int):
     suggestion = _suggestion_or_404(suggestion_id)
     form = DismissSuggestionForm()
-    try:
-        if not form.validate_on_submit():
-            raise WorkflowError(_("Skriv varför förslaget avfärdas."))
+
+    def call() -> str:
         recurrence.dismiss_suggestion(
             suggestion, note=form.note.data, actor=current_user, now=dates.now()
         )
-        db.session.commit()
-    except WorkflowError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-        return redirect(url_for(".index"))
-    flash(_("Förslaget är avfärdat. Det kommer inte tillbaka för samma ärenden."), "success")
-    return redirect(url_for(".index"))
+        return _("Förslaget är avfärdat. Det kommer inte tillbaka för samma ärenden.")
+
+    back = url_for(".index")
+    return run_step(
+        form,
+        call,
+        done=back,
+        refused=back_with_flash(back),
+        invalid=_("Skriv varför förslaget avfärdas."),
+    )
 
 
 @bp.get("/trender", endpoint="trends")
@@ -127,23 +132,24 @@ def settings():
     require_admin()
     region = db.session.get(Region, current_user.organization.region_id)
     form = ThresholdsForm(obj=region)
-    if form.validate_on_submit():
-        try:
-            recurrence.update_thresholds(
-                region,
-                min_count=form.recurrence_min_count.data,
-                months=form.recurrence_months.data,
-                min_municipalities=form.general_min_municipalities.data,
-                actor=current_user,
-            )
-            db.session.commit()
-        except WorkflowError as error:
-            db.session.rollback()
-            form.form_errors.append(str(error))
-        else:
-            flash(_("Gränserna är sparade."), "success")
-            return redirect(url_for(".settings"))
-    return render_template("recurrence/settings.html", form=form, region=region)
+
+    def render(form, status: int = 200):
+        return render_template("recurrence/settings.html", form=form, region=region), status
+
+    if request.method == "GET":
+        return render(form)
+
+    def call() -> str:
+        recurrence.update_thresholds(
+            region,
+            min_count=form.recurrence_min_count.data,
+            months=form.recurrence_months.data,
+            min_municipalities=form.general_min_municipalities.data,
+            actor=current_user,
+        )
+        return _("Gränserna är sparade.")
+
+    return run_step(form, call, done=url_for(".settings"), refused=render)
 
 
 @bp.get("/liknande", endpoint="hint")
@@ -167,17 +173,19 @@ def mark_general(deviation_id: int):
     deviation = get_deviation_or_404(deviation_id, current_user, now=now, action="mark_general")
     require(can_triage(current_user, deviation))
     form = MarkGeneralForm()
-    try:
-        if not form.validate_on_submit():
-            raise WorkflowError(_("Skriv varför avvikelsen är generell."))
+
+    def call() -> str:
         recurrence.mark_general(deviation, note=form.note.data, actor=current_user, now=now)
-        db.session.commit()
-    except WorkflowError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        flash(_("Ärendet är markerat som generellt och finns bland förslagen."), "success")
-    return redirect(url_for("deviations.detail", deviation_id=deviation_id) + "#liknande")
+        return _("Ärendet är markerat som generellt och finns bland förslagen.")
+
+    back = url_for("deviations.detail", deviation_id=deviation_id) + "#liknande"
+    return run_step(
+        form,
+        call,
+        done=back,
+        refused=back_with_flash(back),
+        invalid=_("Skriv varför avvikelsen är generell."),
+    )
 
 
 @bp.route("/arende/<int:deviation_id>/overlamna", methods=["GET", "POST"], endpoint="hand_over")
@@ -197,29 +205,29 @@ def hand_over_case(deviation_id: int):
         return render_template("recurrence/hand_over.html", form=form, deviation=deviation)
     require(allowed)
     form = PresentationForm()
-    if form.validate_on_submit():
-        try:
-            matter = clusters.hand_over_case(
-                deviation,
-                clusters.Presentation(
-                    form.title.data,
-                    form.background.data,
-                    form.done_so_far.data,
-                    form.proposal.data,
-                ),
-                actor=current_user,
-                now=now,
-            )
-            db.session.commit()
-        except WorkflowError as error:
-            db.session.rollback()
-            form.form_errors.append(str(error))
-        else:
-            flash(_agenda_message(matter), "success")
-            return redirect(url_for("deviations.detail", deviation_id=deviation_id))
-    deviation = get_deviation_or_404(deviation_id, current_user, now=now, action="hand_over")
-    db.session.commit()
-    return render_template("recurrence/hand_over.html", form=form, deviation=deviation), 422
+
+    def call() -> str:
+        matter = clusters.hand_over_case(
+            deviation,
+            clusters.Presentation(
+                form.title.data, form.background.data, form.done_so_far.data, form.proposal.data
+            ),
+            actor=current_user,
+            now=now,
+        )
+        return _agenda_message(matter)
+
+    def refused(form, status: int):
+        current = get_deviation_or_404(deviation_id, current_user, now=now, action="hand_over")
+        db.session.commit()
+        return render_template("recurrence/hand_over.html", form=form, deviation=current), status
+
+    return run_step(
+        form,
+        call,
+        done=url_for("deviations.detail", deviation_id=deviation_id),
+        refused=refused,
+    )
 
 
 def _agenda_message(matter) -> str:

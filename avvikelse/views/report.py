@@ -12,9 +12,11 @@ from ..extensions import db
 from ..forms.deviation import ReportForm, draft_formdata
 from ..models import ConcernedOrganization, Deviation, RiskLevel
 from ..permissions import get_deviation_or_404
-from ..services import WorkflowError, dates
+from ..services import dates
 from ..services.dates import as_utc, local_today
-from ..services.deviations import PersonalDataError, delete_draft, find_by_token
+from ..services.deviations import delete_draft, find_by_token
+from ..services.errors import WorkflowError
+from ..services.personal_data import PersonalDataError
 from ..services.reporting import (
     PersonalDataWarning,
     find_draft,

@@ -4,7 +4,7 @@ from flask import Blueprint, render_template
 from flask_login import current_user
 
 from ..services import dates
-from ..services.accounts import account_overview
+from ..services.case_lists import account_overview
 
 bp = Blueprint("start", __name__)
 

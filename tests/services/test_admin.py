@@ -16,8 +16,8 @@ from avvikelse.models import (
     Unit,
     User,
 )
-from avvikelse.services import WorkflowError
 from avvikelse.services import admin as service
+from avvikelse.services.errors import WorkflowError
 
 from .. import factories
 

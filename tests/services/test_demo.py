@@ -8,9 +8,9 @@ from werkzeug.security import check_password_hash
 
 from avvikelse.extensions import db
 from avvikelse.models import Group, Meeting, User
-from avvikelse.services import WorkflowError
 from avvikelse.services.accounts import authenticate, set_password
 from avvikelse.services.demo import DEMO_PASSWORD, load_demo
+from avvikelse.services.errors import WorkflowError
 from avvikelse.services.meetings import group_meetings, meeting_date
 from avvikelse.services.regions import RegionFileError, load_region
 

@@ -15,8 +15,9 @@ from avvikelse.models import (
     Transition,
 )
 from avvikelse.permissions import can_see_reporter, can_transition, visible_deviations
-from avvikelse.services import WorkflowError
 from avvikelse.services import deviations as workflow
+from avvikelse.services.errors import StaleEditError, WorkflowError
+from avvikelse.services.personal_data import PersonalDataError
 
 from .. import factories
 
@@ -82,7 +83,7 @@ def test_resubmitting_the_same_form_returns_the_same_case(w):
 
 
 def test_personal_identity_number_refuses_submission(w):
-    with pytest.raises(workflow.PersonalDataError) as error:
+    with pytest.raises(PersonalDataError) as error:
         workflow.submit_deviation(
             factories.report(
                 [w["kommun"]], w["category"], description="Gäller 19121212-1212 som skrevs ut."
@@ -320,7 +321,7 @@ def test_stale_edit_is_refused(w):
     workflow.confirm_group(deviation, actor=w["secretary"], now=later, version=old_version)
     db.session.flush()
     assert deviation.version == old_version + 1
-    with pytest.raises(workflow.StaleEditError):
+    with pytest.raises(StaleEditError):
         workflow.request_answers(
             deviation, due_on=None, actor=w["chair"], now=NOW, version=old_version
         )

@@ -15,8 +15,8 @@ from avvikelse.models import (
     Process,
     ProposalStatus,
 )
-from avvikelse.services import WorkflowError
 from avvikelse.services import improvement as service
+from avvikelse.services.errors import WorkflowError
 
 from .. import factories
 

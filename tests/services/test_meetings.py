@@ -15,8 +15,10 @@ from avvikelse.models import (
     Notification,
     RaisedBy,
 )
-from avvikelse.services import WorkflowError, meetings
 from avvikelse.services import deviations as workflow
+from avvikelse.services import meetings
+from avvikelse.services.errors import WorkflowError
+from avvikelse.services.personal_data import PersonalDataError
 from avvikelse.services.quorum import meeting_quorum
 
 from .. import factories
@@ -165,7 +167,7 @@ def test_late_notice_is_sent_but_reported(w):
 
 
 def test_personal_identity_number_is_refused_in_a_presentation(w):
-    with pytest.raises(workflow.PersonalDataError):
+    with pytest.raises(PersonalDataError):
         meetings.raise_matter(
             w["first"],
             kind=MatterKind.INFORMATION,

@@ -23,8 +23,8 @@ from avvikelse.models import (
     MembershipRole,
     RaisedBy,
 )
-from avvikelse.services import WorkflowError
 from avvikelse.services import minutes as service
+from avvikelse.services.errors import WorkflowError
 
 from .. import factories
 

@@ -17,13 +17,14 @@ from avvikelse.models import (
     SuggestionKind,
     SuggestionState,
 )
-from avvikelse.services import WorkflowError, clusters, digest, recurrence, search, trends
+from avvikelse.services import clusters, detection, digest, recurrence, search, trends
 from avvikelse.services.deviations import (
     request_answers,
     submit_answer,
     submit_deviation,
     update_classification,
 )
+from avvikelse.services.errors import WorkflowError
 
 from .. import factories
 
@@ -169,7 +170,7 @@ def test_dismissed_suggestion_does_not_come_back_for_the_same_cases(world):
     _report(world, day=date(2026, 6, 1))
     (suggestion,) = _suggestions()
     recurrence.dismiss_suggestion(suggestion, note="Olika orsaker.", actor=world["chair"], now=NOW)
-    recurrence.sweep_recurrence(now=NOW + timedelta(days=1))
+    detection.sweep_recurrence(now=NOW + timedelta(days=1))
     assert [s.state for s in _suggestions()] == [SuggestionState.DISMISSED]
     _report(world, day=date(2026, 11, 21))
     states = sorted(s.state for s in _suggestions())

@@ -7,8 +7,10 @@ from sqlalchemy.exc import InvalidRequestError
 
 from avvikelse.extensions import db
 from avvikelse.models import DeviationDraft, OrganizationKind
-from avvikelse.services import WorkflowError, reporting
-from avvikelse.services.deviations import PersonalDataError, delete_draft
+from avvikelse.services import reporting
+from avvikelse.services.deviations import delete_draft
+from avvikelse.services.errors import WorkflowError
+from avvikelse.services.personal_data import PersonalDataError
 
 from .. import factories
 

@@ -7,7 +7,7 @@ from sqlalchemy.orm import selectinload
 
 from avvikelse.extensions import db
 from avvikelse.models import Suggestion
-from avvikelse.services.recurrence import sweep_recurrence
+from avvikelse.services.detection import sweep_recurrence
 from avvikelse.services.synthetic import Plan, generate
 
 
