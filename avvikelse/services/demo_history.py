@@ -20,7 +20,10 @@ from ..db import db
 from ..models import (
     ActionStatus,
     Category,
+    Cluster,
     ConcernedStatus,
+    Decision,
+    DecisionOutcome,
     Deviation,
     DeviationState,
     Direction,
@@ -32,6 +35,7 @@ from ..models import (
     MatterKind,
     Meeting,
     MembershipRole,
+    Minutes,
     Organization,
     OrganizationKind,
     Process,
@@ -80,6 +84,7 @@ from .meetings import (
     send_notice,
 )
 from .minutes import approve, draft_minutes, eligible_adjusters, save_discussion, set_adjuster
+from .regions import read_region_file
 from .reminders import send_action_reminders, send_answer_reminders, send_meeting_reminders
 
 MARKER = "demo-historik"
@@ -492,8 +497,6 @@ class _History:
         return sorted(plan, key=lambda case: case.day)
 
     def _demo_reporters(self) -> list[User]:
-        from .regions import read_region_file
-
         try:
             spec = read_region_file(self.region.key)
         except Exception:  # noqa: BLE001 - a region loaded from a path has no shipped file
@@ -783,8 +786,6 @@ class _History:
         self.approvals.append((day + timedelta(days=7), minutes, adjuster))
 
     def _decide(self, matter: Matter, secretary: User, day: date, now: datetime) -> None:
-        from ..models import DecisionOutcome
-
         deviation = matter.deviation
         strategic = matter.group.level is GroupLevel.STRATEGIC
         if matter.kind is MatterKind.CLUSTER:
@@ -1049,8 +1050,6 @@ class _History:
     # --- What came of it -----------------------------------------------------------------------
 
     def summary(self) -> Summary:
-        from ..models import Cluster, Decision, Minutes
-
         states = dict(
             db.session.execute(
                 select(Deviation.state, func.count(Deviation.id))
