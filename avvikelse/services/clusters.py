@@ -43,6 +43,7 @@ from ..permissions import (
     can_manage_cluster,
     can_triage,
     visible_clusters,
+    visible_deviations,
 )
 from .agenda import add_system_matter
 from .dates import local_today, month_index, month_label
@@ -88,7 +89,9 @@ def _join(cluster: Cluster, deviation: Deviation, *, reason: str, actor: User, n
 
 
 def confirm_suggestion(suggestion: Suggestion, *, name: str, actor: User, now: datetime) -> Cluster:
-    """A person agrees with detection: the suggestion's cases become a cluster."""
+    """A person agrees with detection: the suggestion's cases the person can see become a
+    cluster. Detection counts across groups; a chair cannot vouch for, or hand over, cases of
+    another group that they have never seen (the suggestion's text keeps the full count)."""
     if not can_decide_suggestion(actor, suggestion):
         raise WorkflowError(_("Bara gruppens ordförande eller sekreterare kan bekräfta förslaget."))
     if suggestion.state is not SuggestionState.OPEN:
@@ -107,8 +110,12 @@ def confirm_suggestion(suggestion: Suggestion, *, name: str, actor: User, now: d
     db.session.add(cluster)
     reason = _("Från förslaget: %(kind)s", kind=suggestion.kind.title)
     cases = db.session.scalars(
-        select(Deviation).where(Deviation.id.in_(suggestion.deviation_ids)).order_by(Deviation.id)
-    )
+        visible_deviations(actor)
+        .where(Deviation.id.in_(suggestion.deviation_ids))
+        .order_by(Deviation.id)
+    ).all()
+    if not cases:
+        raise WorkflowError(_("Du kan inte se något av förslagets ärenden."))
     for deviation in cases:
         _join(cluster, deviation, reason=reason, actor=actor, now=now)
     suggestion.state = SuggestionState.CONFIRMED

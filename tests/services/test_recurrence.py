@@ -20,6 +20,7 @@ from avvikelse.models import (
 from avvikelse.services import clusters, detection, digest, recurrence, search, trends
 from avvikelse.services.deviations import (
     request_answers,
+    reroute,
     submit_answer,
     submit_deviation,
     update_classification,
@@ -356,6 +357,25 @@ def test_cluster_from_suggestion_to_lsvo_decision(world):
     assert cluster.state is ClusterState.DECIDED
     assert all(c.state is DeviationState.ACTIONS for c in cases)
     assert all(c.decision == "Gemensam rutin tas fram." for c in cases)
+
+
+def test_a_chair_confirms_only_the_cases_they_can_see(world):
+    """Detection counts across groups; the cluster holds what the confirming chair may see."""
+    elsewhere = _report(world, day=date(2026, 9, 1))
+    reroute(
+        elsewhere,
+        factories.create_group(world["region"], "Samverkansgrupp Barn"),
+        reason="Gäller barn",
+        actor=world["secretary"],
+        now=NOW,
+    )
+    _report(world, day=date(2026, 10, 1))
+    (suggestion,) = _suggestions()
+    assert elsewhere.id in suggestion.deviation_ids
+    cluster = clusters.confirm_suggestion(suggestion, name="", actor=world["chair"], now=NOW)
+    members = {m.deviation_id for m in cluster.active_memberships}
+    assert elsewhere.id not in members
+    assert len(members) == len(suggestion.deviation_ids) - 1
 
 
 def test_hand_over_refused_while_cases_wait_for_answers(world):
