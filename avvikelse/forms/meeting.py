@@ -7,6 +7,7 @@ from wtforms import (
     BooleanField,
     DateField,
     FieldList,
+    IntegerField,
     RadioField,
     SelectChoice,
     SelectField,
@@ -15,7 +16,7 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import URL, DataRequired, InputRequired, Length, Optional
+from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..models import DecisionOutcome, MatterKind, RaisedBy
 from .case import TEXT_MAX, StepForm, optional_id
@@ -59,6 +60,47 @@ class _Place(FlaskForm):
 
 class MeetingForm(_Place):
     day = DateField(_l("Datum"), validators=[InputRequired(_l("Välj datum."))])
+
+
+class MoveMeetingForm(FlaskForm):
+    day = DateField(_l("Nytt datum"), validators=[InputRequired(_l("Välj datum."))])
+    starts = TimeField(_l("Starttid"), validators=[InputRequired(_l("Skriv starttid."))])
+    ends = TimeField(_l("Sluttid"), validators=[Optional()])
+    place = StringField(
+        _l("Plats"), validators=[Optional(), Length(max=300, message=_l("Högst 300 tecken."))]
+    )
+    reason = _text(
+        _l("Skäl"),
+        _l("Skriv varför mötet flyttas."),
+        description=_l("Skälet står i beskedet till dem som har fått kallelsen."),
+    )
+
+
+class CancelMeetingForm(FlaskForm):
+    reason = _text(
+        _l("Skäl"),
+        _l("Skriv varför mötet ställs in."),
+        description=_l("Skälet står i beskedet till dem som har fått kallelsen."),
+    )
+
+
+class ExtraMeetingForm(MeetingForm):
+    """Extra sammanträde: a shorter notice than 7 days, by the chair's decision."""
+
+    notice_days = IntegerField(
+        _l("Kallelsetid (dagar före mötet)"),
+        validators=[
+            InputRequired(_l("Skriv kallelsetiden i dagar.")),
+            NumberRange(0, 6, message=_l("Kallelsetiden för ett extra sammanträde är 0–6 dagar.")),
+        ],
+    )
+    reason = _text(
+        _l("Skäl för extra sammanträde"), _l("Skriv varför ett extra sammanträde behövs.")
+    )
+    chair_decided = BooleanField(
+        _l("Ordföranden har beslutat om extra sammanträde med kortare kallelsetid"),
+        description=_l("Behövs när sekreteraren kallar; ordföranden får besked."),
+    )
 
 
 class YearPlanForm(_Place):

@@ -1,14 +1,15 @@
 """Meetings, their matters (ärenden), attendance and written views (DESIGN §6).
 
 The deadlines (agenda out 7 days before, registration closed a week before that) are computed
-by services/meetings.py from the meeting date, never stored, so a moved meeting moves them.
+by services/meeting_deadlines.py from the meeting date, never stored, so a moved meeting moves
+them. An extra meeting stores only its shortened notice and the chair who decided it.
 """
 
 import enum
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import UTCDateTime, db, enum_column
@@ -62,7 +63,13 @@ class RaisedBy(enum.StrEnum):
 
 class Meeting(db.Model):
     __tablename__ = "meetings"
-    __table_args__ = (Index("ix_meetings_group_starts", "group_id", "starts_at"),)
+    __table_args__ = (
+        Index("ix_meetings_group_starts", "group_id", "starts_at"),
+        # A shortened notice exists only by the chair's decision (extra sammanträde).
+        CheckConstraint(
+            "(notice_days IS NULL) = (extra_decided_by_id IS NULL)", name="extra_by_chair"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     group_id: Mapped[int] = mapped_column(ForeignKey("groups.id"))
@@ -71,11 +78,18 @@ class Meeting(db.Model):
     place: Mapped[str | None] = mapped_column(String(300))
     link: Mapped[str | None] = mapped_column(String(500))
     cancelled: Mapped[bool] = mapped_column(default=False)
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
+    # Why it was last moved; each move is also in the audit log with the old and new time.
+    move_reason: Mapped[str | None] = mapped_column(Text)
+    notice_days: Mapped[int | None] = mapped_column()
+    extra_decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    extra_reason: Mapped[str | None] = mapped_column(Text)
     notice_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     notice_sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     group = relationship("Group")
+    extra_decided_by = relationship("User", foreign_keys=[extra_decided_by_id])
     matters = relationship(
         "Matter", back_populates="meeting", order_by="(Matter.position, Matter.id)"
     )
@@ -85,6 +99,15 @@ class Meeting(db.Model):
     @property
     def agenda_locked(self) -> bool:
         return self.notice_sent_at is not None
+
+    @property
+    def is_extra(self) -> bool:
+        return self.extra_decided_by_id is not None
+
+    @property
+    def minutes_approved(self) -> bool:
+        """Once approved, the minutes are the record: attendance and decisions are frozen."""
+        return any(m.is_approved for m in self.minutes)
 
     def __repr__(self) -> str:
         return f"<Meeting {self.id} group={self.group_id} {self.starts_at:%Y-%m-%d}>"

@@ -10,7 +10,7 @@ from sqlalchemy import Select, select
 
 from ..db import db
 from ..models import Group, Matter, MatterKind, Meeting, RaisedBy
-from .meeting_deadlines import deadlines_for
+from .meeting_deadlines import meeting_deadlines
 
 
 def upcoming_meetings(group: Group, now: datetime) -> Select:
@@ -30,7 +30,7 @@ def next_meeting(group: Group, now: datetime) -> Meeting | None:
 def next_open_meeting(group: Group, now: datetime) -> Meeting | None:
     """The first coming meeting whose registration is still open: where a new matter lands."""
     for meeting in db.session.scalars(upcoming_meetings(group, now)):
-        if deadlines_for(meeting.starts_at).registration_open(now) and not meeting.agenda_locked:
+        if meeting_deadlines(meeting).registration_open(now) and not meeting.agenda_locked:
             return meeting
     return None
 

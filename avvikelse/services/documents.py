@@ -23,7 +23,7 @@ from fpdf import FPDF
 from .. import PACKAGE_DIR
 from ..models import DecisionOutcome, MatterKind, Meeting, MembershipRole, Minutes
 from .case_page import category_label
-from .meeting_deadlines import deadlines_for
+from .meeting_deadlines import NOTICE_DAYS_BEFORE, meeting_deadlines
 from .minutes import build_content, public_content
 
 FONT_DIR = PACKAGE_DIR / "static" / "fonts"
@@ -87,6 +87,32 @@ class _Document(FPDF):
 # --- The notice -------------------------------------------------------------------------------
 
 
+def notice_statements(meeting: Meeting) -> list[str]:
+    """What the kallelse must say beyond the time and place: that the meeting is an extra one
+    with a shortened notice decided by the chair, that it was moved or cancelled, and why."""
+    lines = []
+    if meeting.is_extra:
+        lines.append(
+            _(
+                "Extra sammanträde. Ordföranden %(chair)s har beslutat om kortare kallelsetid: "
+                "%(days)d dagar i stället för %(normal)d. Skäl: %(reason)s",
+                chair=meeting.extra_decided_by.name,
+                days=meeting.notice_days,
+                normal=NOTICE_DAYS_BEFORE,
+                reason=meeting.extra_reason,
+            )
+        )
+    if meeting.move_reason:
+        lines.append(_("Mötet är flyttat. Skäl: %(reason)s", reason=meeting.move_reason))
+    if meeting.cancelled:
+        lines.append(
+            _("Mötet är inställt. Skäl: %(reason)s", reason=meeting.cancel_reason)
+            if meeting.cancel_reason
+            else _("Mötet är inställt.")
+        )
+    return lines
+
+
 def notice_pdf(meeting: Meeting) -> bytes:
     """Kallelse och dagordning: the meeting, its deadlines and each matter's föredragning.
 
@@ -95,15 +121,15 @@ def notice_pdf(meeting: Meeting) -> bytes:
     carries no more of a case than the minutes do.
     """
     group = meeting.group
-    deadlines = deadlines_for(meeting.starts_at)
+    deadlines = meeting_deadlines(meeting)
     pdf = _Document(
         _("Kallelse: %(group)s %(date)s", group=group.display_name, date=deadlines.meeting_day)
     )
     pdf.text(group.region.name, size=9)
     pdf.heading(_("Kallelse och dagordning"), size=16)
-    if meeting.cancelled:
-        pdf.text(_("Mötet är inställt."), bold=True)
-    elif meeting.notice_sent_at is None:
+    for line in notice_statements(meeting):
+        pdf.text(line, bold=True)
+    if meeting.notice_sent_at is None and not meeting.cancelled:
         pdf.text(_("Förhandsgranskning: kallelsen är inte skickad."), bold=True)
     when = format_datetime(meeting.starts_at, "EEEE d MMMM yyyy 'kl.' HH:mm")
     if meeting.ends_at:

@@ -21,6 +21,7 @@ from ..models import (
     MatterKind,
     Meeting,
     MembershipRole,
+    Notification,
     Organization,
     RaisedBy,
     Transition,
@@ -38,11 +39,13 @@ from ..permissions import (
 )
 from . import clusters
 from .agenda import add_system_matter, following_meeting, next_meeting, next_open_meeting
+from .audit import log_access
 from .dates import STOCKHOLM, local_today
 from .deviations import add_action, decide, hand_over
+from .documents import notice_statements
 from .errors import WorkflowError, check_version
-from .meeting_deadlines import deadlines_for
-from .notifications import notify_many
+from .meeting_deadlines import NOTICE_DAYS_BEFORE, deadlines_for, meeting_deadlines
+from .notifications import notify, notify_many
 from .personal_data import guard_text
 from .quorum import QuorumStatus, meeting_quorum
 from .recipients import strategic_group
@@ -236,41 +239,228 @@ def _place_on(matter: Matter, meeting: Meeting | None) -> None:
     matter.position = position
 
 
-def cancel_meeting(meeting: Meeting, *, actor: User, now: datetime) -> Meeting | None:
-    """Undecided matters move on to the following meeting; returns it (None: they wait)."""
-    _require_manager(meeting.group, actor)
+def _given_notice(meeting: Meeting) -> list[User]:
+    """Those the notice actually went to (its notification rows), not today's members."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(Notification, Notification.user_id == User.id)
+            .where(
+                Notification.kind == "meeting_notice",
+                Notification.key.startswith(f"meeting_notice:-:meeting-{meeting.id}:"),
+            )
+            .order_by(User.id)
+        )
+    )
+
+
+def _require_reason(reason: str | None, message: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise WorkflowError(message)
+    guard_text(reason=reason)
+    return reason
+
+
+def _require_not_started(meeting: Meeting, now: datetime) -> None:
     if meeting.cancelled:
         raise WorkflowError(_("Mötet är redan inställt."))
     if meeting.starts_at <= now:
-        raise WorkflowError(_("Ett möte som har börjat kan inte ställas in."))
-    if any(m.decision is not None for m in meeting.matters):
-        raise WorkflowError(_("Mötet har redan beslut och kan inte ställas in."))
+        raise WorkflowError(_("Mötet har redan börjat och kan inte ändras."))
+
+
+def _when(meeting: Meeting) -> str:
+    return meeting.starts_at.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M")
+
+
+def move_meeting(
+    meeting: Meeting,
+    *,
+    day: date,
+    starts: time,
+    ends: time | None,
+    place: str | None,
+    reason: str,
+    actor: User,
+    now: datetime,
+) -> int:
+    """Move a planned meeting to a new time and place; returns how many were told.
+
+    The deadlines follow by themselves (they are computed from the time). A notice already sent
+    stays valid for the new time, so those it went to are told of the move rather than sent a
+    new notice; the matters stay on the agenda.
+    """
+    _require_manager(meeting.group, actor)
+    _require_not_started(meeting, now)
+    reason = _require_reason(reason, _("Skriv varför mötet flyttas."))
+    starts_at = local_moment(day, starts)
+    if starts_at <= now:
+        raise WorkflowError(_("Mötet kan inte flyttas till en tid som har passerat."))
+    ends_at = local_moment(day, ends) if ends is not None else None
+    if ends_at is not None and ends_at <= starts_at:
+        raise WorkflowError(_("Sluttiden måste vara efter starttiden."))
+    guard_text(place=place)
+    before = _when(meeting)
+    meeting.starts_at = starts_at
+    meeting.ends_at = ends_at
+    meeting.place = (place or "").strip() or None
+    meeting.move_reason = reason
+    db.session.flush()
+    log_access(
+        actor,
+        "meeting_moved",
+        now=now,
+        detail=f"{meeting.group.name}: {before} → {_when(meeting)}. {reason}",
+    )
+    if not meeting.agenda_locked:
+        return 0
+    return notify_many(
+        _given_notice(meeting),
+        kind="meeting_moved",
+        subject=_(
+            "%(group)s: mötet %(before)s är flyttat till %(after)s",
+            group=meeting.group.display_name,
+            before=before,
+            after=_when(meeting),
+        ),
+        body=_(
+            "Mötet flyttas till %(after)s%(place)s. Skäl: %(reason)s",
+            after=_when(meeting),
+            place=f", {meeting.place}" if meeting.place else "",
+            reason=reason,
+        ),
+        now=now,
+        url=f"/moten/{meeting.id}/kallelse",
+        about=f"meeting-{meeting.id}",
+        due=f"{starts_at:%Y%m%dT%H%M}-{now:%Y%m%dT%H%M%S}",
+    )
+
+
+def cancel_meeting(meeting: Meeting, *, reason: str, actor: User, now: datetime) -> Meeting | None:
+    """Cancel a meeting that has not begun; returns where its matters went (None: they wait).
+
+    The matters were registered in time for this meeting, so they go to the group's next meeting
+    whose agenda is still a draft, whatever its registration deadline, not late; with none
+    planned they wait and land on the next meeting planned (plan_meeting).
+    """
+    _require_manager(meeting.group, actor)
+    _require_not_started(meeting, now)
+    reason = _require_reason(reason, _("Skriv varför mötet ställs in."))
     meeting.cancelled = True
+    meeting.cancel_reason = reason
     target = following_meeting(meeting)
     for matter in list(meeting.matters):
         _place_on(matter, target)
         matter.late = False
+        matter.late_accepted_by_id = None
+        matter.added_after_notice = False
     db.session.flush()
-    if meeting.agenda_locked:
-        notify_many(
-            _members(meeting.group),
-            kind="meeting_cancelled",
-            subject=_("Mötet %(date)s är inställt", date=_day(meeting)),
-            body=_(
-                "%(group)s: mötet %(date)s är inställt.",
-                group=meeting.group.name,
+    log_access(
+        actor,
+        "meeting_cancelled",
+        now=now,
+        detail=f"{meeting.group.name} {_when(meeting)}. {reason}",
+    )
+    notify_many(
+        _given_notice(meeting),
+        kind="meeting_cancelled",
+        subject=_("Mötet %(date)s är inställt", date=_day(meeting)),
+        body=_(
+            "%(group)s: mötet %(date)s är inställt. Skäl: %(reason)s",
+            group=meeting.group.name,
+            date=_day(meeting),
+            reason=reason,
+        ),
+        now=now,
+        url=f"/moten/grupp/{meeting.group_id}",
+        due=f"meeting-{meeting.id}",
+    )
+    return target
+
+
+def _chair(group: Group) -> User | None:
+    return next(
+        (m.user for m in group.memberships if m.active and m.role is MembershipRole.CHAIR), None
+    )
+
+
+def call_extra_meeting(
+    group: Group,
+    *,
+    day: date,
+    starts: time,
+    ends: time | None,
+    place: str | None,
+    link: str | None,
+    notice_days: int,
+    reason: str,
+    chair_decided: bool,
+    actor: User,
+    now: datetime,
+) -> Meeting:
+    """An extra sammanträde with a notice shorter than the 7 days, which only the chair may
+    decide (RÅDET: "Ordföranden svarar för kallelse"): the chair calls it, or the secretary
+    records the chair's decision, and the chair is stored and told either way."""
+    _require_manager(group, actor)
+    chair = actor if _is_chair(actor, group) else _chair(group)
+    if chair is None or (chair is not actor and not chair_decided):
+        raise WorkflowError(
+            _("Ett extra sammanträde med kortare kallelsetid kräver ordförandens beslut.")
+        )
+    reason = _require_reason(reason, _("Skriv varför ett extra sammanträde behövs."))
+    if not 0 <= notice_days < NOTICE_DAYS_BEFORE:
+        raise WorkflowError(
+            _(
+                "Kallelsetiden för ett extra sammanträde är 0–%(max)d dagar.",
+                max=NOTICE_DAYS_BEFORE - 1,
+            )
+        )
+    if day < local_today(now) + timedelta(days=notice_days):
+        raise WorkflowError(
+            _(
+                "Kallelsen hinner inte gå ut: mötet måste ligga minst %(days)d dagar fram.",
+                days=notice_days,
+            )
+        )
+    meeting = plan_meeting(
+        group, day=day, starts=starts, ends=ends, place=place, link=link, actor=actor, now=now
+    )
+    meeting.notice_days = notice_days
+    meeting.extra_decided_by = chair
+    meeting.extra_reason = reason
+    db.session.flush()
+    log_access(
+        actor,
+        "extra_meeting_called",
+        now=now,
+        detail=f"{group.name} {_when(meeting)}, {notice_days} d. {reason}",
+    )
+    if chair is not actor:
+        notify(
+            chair,
+            kind="extra_meeting_called",
+            subject=_(
+                "%(group)s: extra sammanträde %(date)s",
+                group=group.display_name,
                 date=_day(meeting),
             ),
+            body=_(
+                "%(name)s har kallat till extra sammanträde %(date)s enligt ditt beslut. "
+                "Skäl: %(reason)s",
+                name=actor.name,
+                date=_day(meeting),
+                reason=reason,
+            ),
             now=now,
-            url=f"/moten/grupp/{meeting.group_id}",
-            due=f"meeting-{meeting.id}",
+            url=f"/moten/{meeting.id}",
+            about=f"meeting-{meeting.id}",
         )
-    return target
+    return meeting
 
 
 def meeting_date(meeting: Meeting) -> date:
     """The meeting's day in Stockholm (the stored instant is UTC)."""
-    return deadlines_for(meeting.starts_at).meeting_day
+    return meeting_deadlines(meeting).meeting_day
 
 
 def _day(meeting: Meeting) -> str:
@@ -349,7 +539,7 @@ def raise_matter(
         raise WorkflowError(_("Välj vem som aktualiserar ärendet."))
     presentation = presentation.cleaned()
     _check_presenter(group, presentation.presenter)
-    late = meeting.agenda_locked or not deadlines_for(meeting.starts_at).registration_open(now)
+    late = meeting.agenda_locked or not meeting_deadlines(meeting).registration_open(now)
     chair = _is_chair(actor, group)
     matter = Matter(
         group=group,
@@ -557,35 +747,51 @@ def send_notice(meeting: Meeting, *, actor: User, now: datetime) -> NoticeResult
         subject=_(
             "Kallelse: %(group)s %(date)s", group=meeting.group.display_name, date=_day(meeting)
         ),
-        body=_(
-            "%(group)s har möte %(date)s. Dagordningen har %(count)d ärenden. "
-            "Logga in för att läsa kallelsen och föredragningarna.",
-            group=meeting.group.name,
-            date=_day(meeting),
-            count=len(meeting.matters),
+        body=" ".join(
+            [
+                _(
+                    "%(group)s har möte %(date)s. Dagordningen har %(count)d ärenden. "
+                    "Logga in för att läsa kallelsen och föredragningarna.",
+                    group=meeting.group.name,
+                    date=_day(meeting),
+                    count=len(meeting.matters),
+                ),
+                *notice_statements(meeting),
+            ]
         ),
         now=now,
         url=f"/moten/{meeting.id}/kallelse",
         due=f"meeting-{meeting.id}",
     )
-    overdue = deadlines_for(meeting.starts_at).notice_overdue(now)
+    overdue = meeting_deadlines(meeting).notice_overdue(now)
     return NoticeResult(overdue=overdue, moved=moved, recipients=recipients)
 
 
 # --- Attendance and decisions ----------------------------------------------------------------
 
 
-def _require_meeting_day(meeting: Meeting, now: datetime) -> None:
+def _require_recording_open(meeting: Meeting, now: datetime) -> None:
+    """Attendance and decisions are recorded from the start of the meeting until the minutes
+    are approved: the secretary often writes them up afterwards, from notes."""
     if meeting.cancelled:
         raise WorkflowError(_("Mötet är inställt."))
-    if local_today(now) < deadlines_for(meeting.starts_at).meeting_day:
-        raise WorkflowError(_("Det går först på mötesdagen."))
+    if now < meeting.starts_at:
+        raise WorkflowError(
+            _(
+                "Närvaro och beslut förs in först när mötet har börjat (%(when)s).",
+                when=_when(meeting),
+            )
+        )
+    if meeting.minutes_approved:
+        raise WorkflowError(
+            _("Protokollet är justerat. Närvaro och beslut kan inte ändras längre.")
+        )
 
 
 def record_attendance(meeting: Meeting, present_ids, *, actor: User, now: datetime) -> QuorumStatus:
     """Who is present, one row per active membership; quorum is computed from these rows."""
     _require_manager(meeting.group, actor)
-    _require_meeting_day(meeting, now)
+    _require_recording_open(meeting, now)
     present = set(present_ids)
     memberships = [m for m in meeting.group.memberships if m.active]
     unknown = present - {m.id for m in memberships}
@@ -667,7 +873,7 @@ def record_decision(
         raise WorkflowError(_("Ärendet är inte uppsatt på något möte."))
     if not can_record_decision(actor, meeting):
         raise WorkflowError(_("Bara gruppens ordförande eller sekreterare för in beslut."))
-    _require_meeting_day(meeting, now)
+    _require_recording_open(meeting, now)
     _require_draft(matter)
     if matter.late and matter.late_accepted_by_id is None:
         raise WorkflowError(

@@ -30,7 +30,7 @@ from ..models import (
 )
 from .case_page import category_label
 from .dates import local_today
-from .meeting_deadlines import deadlines_for
+from .meeting_deadlines import meeting_deadlines
 from .notifications import notify_many
 from .recipients import coordinators_of, group_managers
 
@@ -184,7 +184,7 @@ def send_meeting_reminders(*, now: datetime) -> dict:
     sweep = Sweep(registration_closes=0, notice_due=0, notice_overdue=0)
 
     def step(meeting: Meeting) -> None:
-        deadlines = deadlines_for(meeting.starts_at)
+        deadlines = meeting_deadlines(meeting)
         day = deadlines.meeting_day.isoformat()
         common = {"now": now, "about": f"meeting-{meeting.id}", "url": f"/moten/{meeting.id}"}
         group = meeting.group.display_name

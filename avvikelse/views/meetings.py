@@ -40,13 +40,14 @@ from ..permissions import (
     can_view,
     can_view_assignment,
     can_view_meetings,
+    is_group_chair,
     require,
 )
 from ..services import agenda, case_page, dates, documents
 from ..services import meetings as service
 from ..services.dates import local_today
 from ..services.errors import WorkflowError
-from ..services.meeting_deadlines import deadlines_for
+from ..services.meeting_deadlines import meeting_deadlines
 from ..services.quorum import meeting_quorum, quorum_status
 from . import pdf_download
 from .steps import Done, back_with_flash, run_step
@@ -91,7 +92,7 @@ class MeetingRow:
 
 
 def _row(meeting: Meeting, now) -> MeetingRow:
-    deadlines = deadlines_for(meeting.starts_at)
+    deadlines = meeting_deadlines(meeting)
     overdue = False
     if meeting.cancelled:
         status = _("Inställt")
@@ -173,7 +174,9 @@ def _year_form(now, posted=False) -> forms.YearPlanForm:
     return form
 
 
-def _render_group(group: Group, now, *, meeting_form=None, year_form=None, status=200):
+def _render_group(
+    group: Group, now, *, meeting_form=None, year_form=None, extra_form=None, status=200
+):
     meetings = service.group_meetings(group)
     upcoming = [_row(m, now) for m in meetings if m.starts_at > now]
     past = [_row(m, now) for m in reversed(meetings) if m.starts_at <= now]
@@ -187,7 +190,15 @@ def _render_group(group: Group, now, *, meeting_form=None, year_form=None, statu
         assignments_given=service.assignments_given(group),
         meeting_form=meeting_form or forms.MeetingForm(formdata=None, prefix="meeting"),
         year_form=year_form or _year_form(now),
-        failed="meeting" if meeting_form else "year" if year_form else None,
+        extra_form=extra_form or forms.ExtraMeetingForm(formdata=None, prefix="extra"),
+        chairs=is_group_chair(current_user, group),
+        failed="meeting"
+        if meeting_form
+        else "year"
+        if year_form
+        else "extra"
+        if extra_form
+        else None,
     )
     return html, status
 
@@ -225,6 +236,40 @@ def plan(group_id: int):
         call,
         done=url_for(".group", group_id=group.id),
         refused=lambda form, status: _render_group(group, now, meeting_form=form, status=status),
+    )
+
+
+@bp.post("/grupp/<int:group_id>/extra-sammantrade", endpoint="call_extra")
+def call_extra(group_id: int):
+    group = _group_or_404(group_id)
+    require(can_manage_meetings(current_user, group))
+    now = dates.now()
+    form = forms.ExtraMeetingForm(prefix="extra")
+
+    def call() -> Done:
+        meeting = service.call_extra_meeting(
+            group,
+            day=form.day.data,
+            starts=form.starts.data,
+            ends=form.ends.data,
+            place=form.place.data,
+            link=form.link.data,
+            notice_days=form.notice_days.data,
+            reason=form.reason.data,
+            chair_decided=form.chair_decided.data,
+            actor=current_user,
+            now=now,
+        )
+        return Done(
+            _("Det extra sammanträdet är planerat. Skicka kallelsen i tid."),
+            to=url_for(".detail", meeting_id=meeting.id, _anchor="main"),
+        )
+
+    return run_step(
+        form,
+        call,
+        done=url_for(".group", group_id=group.id),
+        refused=lambda form, status: _render_group(group, now, extra_form=form, status=status),
     )
 
 
@@ -436,7 +481,10 @@ class MeetingPage:
         self.quorum = meeting_quorum(meeting)
         self.present = {a.membership_id for a in meeting.attendance if a.present}
         self.attendance_taken = bool(meeting.attendance)
-        self.meeting_day_reached = self.today >= _day(meeting)
+        # From the start of the meeting until the minutes are approved (services/meetings.py).
+        self.recording_open = (
+            not meeting.cancelled and meeting.starts_at <= now and not meeting.minutes_approved
+        )
         self.future = meeting.starts_at > now
 
     def failed(self, key: str, item: int | None = None) -> bool:
@@ -500,6 +548,15 @@ def build_form(key: str, meeting: Meeting, item: int | None = None, *, posted: b
         ]
     elif key == "view":
         form = forms.WrittenViewForm(**kwargs)
+    elif key == "move":
+        if not posted:
+            local = meeting.starts_at.astimezone(dates.STOCKHOLM)
+            kwargs.update(day=local.date(), starts=local.time(), place=meeting.place)
+            if meeting.ends_at is not None:
+                kwargs["ends"] = meeting.ends_at.astimezone(dates.STOCKHOLM).time()
+        form = forms.MoveMeetingForm(**kwargs)
+    elif key == "cancel":
+        form = forms.CancelMeetingForm(**kwargs)
     else:
         abort(404)
     return form
@@ -511,6 +568,7 @@ def _render_meeting(meeting: Meeting, now, failure: Failure | None = None, statu
         "meetings/detail.html",
         meeting=meeting,
         page=page,
+        statements=documents.notice_statements(meeting),
         button=EmptyForm(),
         can_refer_upward=service.can_refer_upward(meeting.group),
         DecisionOutcome=DecisionOutcome,
@@ -527,7 +585,11 @@ def detail(meeting_id: int):
 def notice(meeting_id: int):
     meeting = _meeting_or_404(meeting_id)
     return render_template(
-        "meetings/notice.html", meeting=meeting, row=_row(meeting, dates.now()), button=EmptyForm()
+        "meetings/notice.html",
+        meeting=meeting,
+        row=_row(meeting, dates.now()),
+        statements=documents.notice_statements(meeting),
+        button=EmptyForm(),
     )
 
 
@@ -588,20 +650,69 @@ def send_notice(meeting_id: int):
     )
 
 
+def _meeting_step(meeting: Meeting, key: str, call: Callable[[FlaskForm], str], now):
+    """A step on the whole meeting with typed input: a refusal renders the page with it."""
+    require(can_manage_meetings(current_user, meeting.group))
+    form = build_form(key, meeting, posted=True)
+    return run_step(
+        form,
+        lambda: call(form),
+        done=url_for(".detail", meeting_id=meeting.id),
+        refused=lambda form, status: _render_meeting(
+            meeting, now, Failure(key, None, form), status
+        ),
+    )
+
+
+@bp.post("/<int:meeting_id>/flytta", endpoint="move")
+def move(meeting_id: int):
+    meeting = _meeting_or_404(meeting_id)
+    now = dates.now()
+
+    def call(form) -> str:
+        told = service.move_meeting(
+            meeting,
+            day=form.day.data,
+            starts=form.starts.data,
+            ends=form.ends.data,
+            place=form.place.data,
+            reason=form.reason.data,
+            actor=current_user,
+            now=now,
+        )
+        if not meeting.agenda_locked and meeting_deadlines(meeting).notice_overdue(now):
+            flash(
+                _(
+                    "Kallelsen skulle ha skickats senast %(date)s för den nya tiden. "
+                    "Skicka den nu.",
+                    date=meeting_deadlines(meeting).notice_due.isoformat(),
+                ),
+                "warning",
+            )
+        if told:
+            return _("Mötet är flyttat. %(count)d som fått kallelsen har fått besked.", count=told)
+        return _("Mötet är flyttat. Tidsgränserna följer den nya tiden.")
+
+    return _meeting_step(meeting, "move", call, now)
+
+
 @bp.post("/<int:meeting_id>/stall-in", endpoint="cancel")
 def cancel(meeting_id: int):
     meeting = _meeting_or_404(meeting_id)
+    now = dates.now()
 
-    def run(meeting):
-        service.cancel_meeting(meeting, actor=current_user, now=dates.now())
-        return _("Mötet är inställt. Ärendena är flyttade till nästa möte.")
+    def call(form) -> str:
+        target = service.cancel_meeting(
+            meeting, reason=form.reason.data, actor=current_user, now=now
+        )
+        if target is None:
+            return _("Mötet är inställt. Ärendena väntar tills nästa möte är planerat.")
+        return _(
+            "Mötet är inställt. Ärendena är flyttade till mötet %(date)s.",
+            date=_day(target).isoformat(),
+        )
 
-    return _button(
-        meeting,
-        run,
-        allowed=can_manage_meetings(current_user, meeting.group),
-        back=url_for(".group", group_id=meeting.group_id),
-    )
+    return _meeting_step(meeting, "cancel", call, now)
 
 
 def _matter_step(matter_id: int, run, *, allowed: Callable[[Matter], bool]):

@@ -228,9 +228,9 @@ def test_decision_with_quorum_is_stored_with_its_snapshot_and_action(w):
         )
 
 
-def test_no_decision_before_the_meeting_day(w):
+def test_no_decision_before_the_meeting_starts(w):
     matter = raise_(w, w["first"])
-    with pytest.raises(WorkflowError, match="mötesdagen"):
+    with pytest.raises(WorkflowError, match="mötet har börjat"):
         meetings.record_decision(
             matter, outcome=DecisionOutcome.NOTED, text="", actor=w["chair"], now=NOW
         )
@@ -335,6 +335,6 @@ def test_written_view_before_the_meeting_is_shown_with_the_matter(w):
 
 def test_cancel_moves_matters_on(w):
     matter = raise_(w, w["first"])
-    meetings.cancel_meeting(w["first"], actor=w["chair"], now=NOW)
+    meetings.cancel_meeting(w["first"], reason="Sjukdom", actor=w["chair"], now=NOW)
     assert w["first"].cancelled
     assert matter.meeting is w["second"]
