@@ -324,9 +324,9 @@ def move_meeting(
             after=_when(meeting),
         ),
         body=_(
-            "Mötet flyttas till %(after)s%(place)s. Skäl: %(reason)s",
+            "Mötet flyttas till %(after)s, plats: %(place)s. Skäl: %(reason)s",
             after=_when(meeting),
-            place=f", {meeting.place}" if meeting.place else "",
+            place=meeting.place or "–",
             reason=reason,
         ),
         now=now,
