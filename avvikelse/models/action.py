@@ -54,6 +54,13 @@ class Action(db.Model):
 
     deviation = relationship("Deviation", back_populates="actions")
     decision = relationship("Decision", back_populates="actions")
+    # Answer 4 of an improvement effort: neither a case's nor a meeting decision's action.
+    effort = relationship(
+        "ImprovementEffort",
+        secondary="improvement_effort_actions",
+        back_populates="actions",
+        uselist=False,
+    )
     owner_organization = relationship("Organization")
     owner_group = relationship("Group")
     created_by = relationship("User")

@@ -168,7 +168,9 @@ class ImprovementEffort(db.Model):
     cluster = relationship("Cluster")
     questions = relationship("FourQuestions", back_populates="effort", uselist=False)
     deviations = relationship("Deviation", secondary=effort_deviations, order_by="Deviation.id")
-    actions = relationship("Action", secondary=effort_actions, order_by="Action.id")
+    actions = relationship(
+        "Action", secondary=effort_actions, back_populates="effort", order_by="Action.id"
+    )
     indicators = relationship("Indicator", back_populates="effort", order_by="Indicator.id")
     events = relationship("EffortEvent", back_populates="effort", order_by="EffortEvent.id")
 

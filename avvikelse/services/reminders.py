@@ -261,7 +261,7 @@ def send_meeting_reminders(*, now: datetime) -> dict:
 
 def _action_recipients(action: Action) -> list[User]:
     """The owner (the organization's coordinators or the owning group's chair and secretary)
-    and the group that decided the action."""
+    and the group that decided the action (or owns the improvement effort it belongs to)."""
     owners = (
         coordinators_of([action.owner_organization_id])
         if action.owner_organization_id is not None
@@ -269,6 +269,8 @@ def _action_recipients(action: Action) -> list[User]:
     )
     if action.deviation is not None:
         deciding_group_id = action.deviation.group_id
+    elif action.effort is not None:
+        deciding_group_id = action.effort.owner_group_id
     else:
         deciding_group_id = action.decision.matter.group_id
     return owners + group_managers(deciding_group_id)
@@ -277,6 +279,8 @@ def _action_recipients(action: Action) -> list[User]:
 def _action_url(action: Action) -> str:
     if action.deviation is not None:
         return case_url(action.deviation)
+    if action.effort is not None:
+        return f"/forbattring/{action.effort.id}"
     return f"/moten/{action.decision.matter.meeting_id}/protokoll"
 
 

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import func, select
 
 from avvikelse.extensions import db
-from avvikelse.models import Action, ConcernedStatus, Meeting, Notification
-from avvikelse.services import reminders
+from avvikelse.models import Action, ConcernedStatus, EffortKind, Meeting, Notification
+from avvikelse.services import improvement, reminders
 from avvikelse.services.deviations import request_answers, submit_deviation
 
 from .. import factories
@@ -174,6 +174,34 @@ def test_action_past_due_goes_to_owner_and_group(w, due):
         for email in ["coord.kommun@test.example", "chair@test.example", "secretary@test.example"]
     )
     assert reminders.send_action_reminders(now=at(due + timedelta(days=3))) == {"overdue": 0}
+
+
+def test_an_overdue_effort_action_goes_to_owner_and_the_effort_group(w):
+    """An improvement effort's action has neither a case nor a meeting decision."""
+    effort = improvement.start_effort(
+        title="Läkemedelslistan följer med",
+        kind=EffortKind.SMALL_ADJUSTMENT,
+        owner_group=w["group"],
+        actor=w["chair"],
+        now=at(date(2026, 9, 1)),
+    )
+    action = improvement.add_effort_action(
+        effort,
+        description="Ny rutin för läkemedelslistan",
+        due_on=date(2026, 10, 25),
+        owner_organization=w["kommun"],
+        owner_group=None,
+        actor=w["chair"],
+        now=at(date(2026, 9, 1)),
+    )
+    assert action.effort is effort
+    assert reminders.send_action_reminders(now=at(date(2026, 10, 26))) == {"overdue": 3}
+    assert keys("action_overdue") == sorted(
+        (email, "2026-10-25")
+        for email in ["coord.kommun@test.example", "chair@test.example", "secretary@test.example"]
+    )
+    note = db.session.scalar(select(Notification).where(Notification.kind == "action_overdue"))
+    assert note.url == f"/forbattring/{effort.id}"
 
 
 def test_a_failing_object_is_logged_and_the_rest_go_out(w, monkeypatch, caplog):
