@@ -187,7 +187,7 @@ class GroupForm(FlaskForm):
     short_name = StringField(
         _l("Kortnamn"),
         validators=[Optional(), Length(max=60, message=_l("Högst 60 tecken."))],
-        description=_l("Visas i listor, t.ex. LSVO."),
+        description=_l("Visas i listor, t.ex. SG Äldre."),
     )
     level = SelectField(
         _l("Nivå"),
@@ -204,7 +204,9 @@ class GroupForm(FlaskForm):
     escalation_parent_id = SelectField(
         _l("Överlämnar till"),
         coerce=optional_id,
-        description=_l("Gruppen som tar emot ärenden som lämnas över, t.ex. LSVO."),
+        description=_l(
+            "Gruppen som tar emot ärenden som lämnas över, t.ex. den strategiska gruppen."
+        ),
     )
 
 

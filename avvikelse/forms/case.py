@@ -22,6 +22,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
+from ..forum_names import STRATEGIC
 from ..models import ActionStatus
 
 TEXT_MAX = 10_000
@@ -191,7 +192,7 @@ class DecideForm(StepForm):
 
 class HandOverForm(StepForm):
     reason = _text(
-        _l("Varför överlämnas ärendet till LSVO?"),
+        _l("Varför överlämnas ärendet till %(strategic)s?", strategic=STRATEGIC),
         _l("Skriv varför."),
         max_length=REASON_MAX,
         description=_l(

@@ -8,6 +8,7 @@ from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Text, UniqueCons
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import UTCDateTime, db, enum_column
+from ..forum_names import STRATEGIC
 
 
 class DecisionOutcome(enum.StrEnum):
@@ -21,7 +22,9 @@ class DecisionOutcome(enum.StrEnum):
     def title(self) -> str:
         return {
             DecisionOutcome.DECIDED: _l("Beslutat"),
-            DecisionOutcome.REFERRED_TO_LSVO: _l("Överlämnat till LSVO"),
+            DecisionOutcome.REFERRED_TO_LSVO: _l(
+                "Överlämnat till %(strategic)s", strategic=STRATEGIC
+            ),
             DecisionOutcome.REFERRED_TO_PARTIES: _l("Hänskjutet till parternas beslutsorgan"),
             DecisionOutcome.POSTPONED: _l("Bordlagt"),
             DecisionOutcome.NOTED: _l("Noterat för information"),

@@ -22,6 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import UTCDateTime, db, enum_column
+from ..forum_names import STRATEGIC
 from .group import TargetGroup
 
 
@@ -41,7 +42,7 @@ class DeviationState(enum.StrEnum):
             DeviationState.SUBMITTED: _l("Inkommen"),
             DeviationState.AWAITING_ANSWERS: _l("Inväntar svar"),
             DeviationState.IN_PREPARATION: _l("Under beredning"),
-            DeviationState.ESCALATED: _l("Överlämnad till LSVO"),
+            DeviationState.ESCALATED: _l("Överlämnad till %(strategic)s", strategic=STRATEGIC),
             DeviationState.ACTIONS: _l("Åtgärder pågår"),
             DeviationState.FOLLOW_UP: _l("Uppföljning"),
             DeviationState.CLOSED: _l("Avslutad"),
@@ -72,8 +73,8 @@ class Transition(enum.StrEnum):
             Transition.MARK_DUPLICATE: _l("Markera som dubblett"),
             Transition.START_PREPARATION: _l("Till beredning"),
             Transition.DECIDE: _l("Besluta lösning och åtgärder"),
-            Transition.HAND_OVER: _l("Överlämna till LSVO"),
-            Transition.LSVO_DECIDE: _l("LSVO beslutar åtgärder"),
+            Transition.HAND_OVER: _l("Överlämna till %(strategic)s", strategic=STRATEGIC),
+            Transition.LSVO_DECIDE: _l("%(strategic)s beslutar åtgärder", strategic=STRATEGIC),
             Transition.START_FOLLOW_UP: _l("Till uppföljning"),
             Transition.CLOSE: _l("Avsluta"),
         }[self]

@@ -58,6 +58,17 @@ class MembershipRole(enum.StrEnum):
             MembershipRole.CO_OPTED: _l("Adjungerad/sakkunnig"),
         }[self]
 
+    def describe(self, function: str | None) -> str:
+        """A member's line in the minutes: the function as written, with the role added only
+        when it says something the function does not ("Ordförande", not "Ordförande
+        (ordförande)")."""
+        title = str(self.title)
+        if not function:
+            return title
+        if self is MembershipRole.MEMBER or title.lower() in function.lower():
+            return function
+        return f"{function} ({title.lower()})"
+
 
 class Group(db.Model):
     __tablename__ = "groups"

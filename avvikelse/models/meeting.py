@@ -13,6 +13,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import UTCDateTime, db, enum_column
+from ..forum_names import STRATEGIC
 
 
 class MatterKind(enum.StrEnum):
@@ -55,7 +56,7 @@ class RaisedBy(enum.StrEnum):
             RaisedBy.CHAIR: _l("Ordförande"),
             RaisedBy.SECRETARY: _l("Sekreterare"),
             RaisedBy.PREPARATION_GROUP: _l("Beredningsgruppen"),
-            RaisedBy.LSVO: _l("LSVO"),
+            RaisedBy.LSVO: _l("%(strategic)s", strategic=STRATEGIC),
             RaisedBy.OTHER_PARTY: _l("Annan part"),
             RaisedBy.SYSTEM: _l("Systemet (automatiskt)"),
         }[self]

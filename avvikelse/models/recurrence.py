@@ -14,6 +14,7 @@ from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstr
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import UTCDateTime, db, enum_column
+from ..forum_names import STRATEGIC
 
 
 class RecurrenceKey(db.Model):
@@ -130,8 +131,8 @@ class ClusterState(enum.StrEnum):
     def title(self) -> str:
         return {
             ClusterState.OPEN: _l("Under beredning i gruppen"),
-            ClusterState.HANDED_OVER: _l("Överlämnat till LSVO"),
-            ClusterState.DECIDED: _l("Beslutat av LSVO"),
+            ClusterState.HANDED_OVER: _l("Överlämnat till %(strategic)s", strategic=STRATEGIC),
+            ClusterState.DECIDED: _l("Beslutat av %(strategic)s", strategic=STRATEGIC),
         }[self]
 
 

@@ -51,7 +51,7 @@ from .deviations import decide, hand_over
 from .errors import WorkflowError
 from .notifications import notify_many
 from .personal_data import guard_text
-from .recipients import group_managers, strategic_group
+from .recipients import group_managers, strategic_group, strategic_name
 from .recurrence import describe
 
 QUESTION_TITLES = (
@@ -73,7 +73,7 @@ def _require_manager(cluster: Cluster, actor: User) -> None:
 
 def _require_open(cluster: Cluster) -> None:
     if cluster.state is not ClusterState.OPEN:
-        raise WorkflowError(_("Klustret är överlämnat till LSVO och kan inte ändras."))
+        raise WorkflowError(_("Klustret är överlämnat och kan inte ändras."))
 
 
 def _join(cluster: Cluster, deviation: Deviation, *, reason: str, actor: User, now: datetime):
@@ -261,11 +261,19 @@ def timeline(cluster: Cluster, events, numbers: dict[int, str]) -> list[Timeline
         else:
             what = DeviationState(event.to_state).title
         entries.append(TimelineEntry(event.created_at, f"{numbers[event.deviation_id]}: {what}"))
+    strategic = strategic_name(cluster.region_id)
     if cluster.handed_over_at:
-        entries.append(TimelineEntry(cluster.handed_over_at, _("Överlämnat till LSVO")))
+        entries.append(
+            TimelineEntry(
+                cluster.handed_over_at, _("Överlämnat till %(strategic)s", strategic=strategic)
+            )
+        )
     if cluster.decided_at:
         entries.append(
-            TimelineEntry(cluster.decided_at, _("LSVO beslutade: %(d)s", d=cluster.decision))
+            TimelineEntry(
+                cluster.decided_at,
+                _("%(strategic)s beslutade: %(d)s", strategic=strategic, d=cluster.decision),
+            )
         )
     return sorted(entries, key=lambda entry: entry.at)
 
@@ -310,7 +318,13 @@ class Presentation:
 
 
 def prefill_presentation(
-    *, title: str, intro: str, cases: list[Deviation], cluster: Cluster | None, group_name: str
+    *,
+    title: str,
+    intro: str,
+    cases: list[Deviation],
+    cluster: Cluster | None,
+    group_name: str,
+    strategic: str,
 ) -> Presentation:
     """The föredragning from the data (LEDNINGSSYSTEM §7.1); the group edits it before it goes."""
     summary = summarize(cases)
@@ -349,9 +363,10 @@ def prefill_presentation(
     categories = sorted({d.category.name for d in cases})
     organizations = [name for name, _count in summary.organizations.most_common()]
     proposal = _(
-        "LSVO föreslås besluta att ge %(group)s i uppdrag att tillsammans med %(orgs)s ta fram "
-        "en gemensam åtgärd för %(categories)s, och att återrapportera till LSVO inom sex "
-        "månader.",
+        "%(strategic)s föreslås besluta att ge %(group)s i uppdrag att tillsammans med %(orgs)s "
+        "ta fram en gemensam åtgärd för %(categories)s, och att återrapportera till "
+        "%(strategic)s inom sex månader.",
+        strategic=strategic,
         group=group_name,
         orgs=", ".join(organizations),
         categories=", ".join(categories),
@@ -366,9 +381,11 @@ def prefill_presentation(
 
 def cluster_presentation(cluster: Cluster) -> Presentation:
     cases = cluster_cases(cluster)
+    strategic = strategic_name(cluster.region_id)
     intro = _(
-        "%(group)s överlämnar klustret ”%(name)s” till LSVO. %(description)s",
+        "%(group)s överlämnar klustret ”%(name)s” till %(strategic)s. %(description)s",
         group=cluster.group.name,
+        strategic=strategic,
         name=cluster.name,
         description=cluster.description or "",
     ).strip()
@@ -378,13 +395,16 @@ def cluster_presentation(cluster: Cluster) -> Presentation:
         cases=cases,
         cluster=cluster,
         group_name=cluster.group.name,
+        strategic=strategic,
     )
 
 
 def case_presentation(deviation: Deviation) -> Presentation:
+    strategic = strategic_name(deviation.region_id)
     intro = _(
-        "%(group)s överlämnar avvikelse %(number)s till LSVO.",
+        "%(group)s överlämnar avvikelse %(number)s till %(strategic)s.",
         group=deviation.group.name,
+        strategic=strategic,
         number=deviation.number,
     )
     return prefill_presentation(
@@ -393,6 +413,7 @@ def case_presentation(deviation: Deviation) -> Presentation:
         cases=[deviation],
         cluster=None,
         group_name=deviation.group.name,
+        strategic=strategic,
     )
 
 
@@ -466,7 +487,11 @@ def hand_over_cluster(
             )
         )
     matter = _lsvo_matter(cluster.region_id, presentation, kind=MatterKind.CLUSTER, now=now)
-    reason = _("Ingår i klustret ”%(name)s” som överlämnas till LSVO.", name=cluster.name)
+    reason = _(
+        "Ingår i klustret ”%(name)s” som överlämnas till %(strategic)s.",
+        name=cluster.name,
+        strategic=strategic_name(cluster.region_id),
+    )
     for deviation in cases:
         if deviation.allows(Transition.HAND_OVER):
             hand_over(deviation, reason=reason, actor=actor, now=now)
@@ -513,7 +538,11 @@ def apply_lsvo_decision(matter: Matter, decision, *, actor: User, now: datetime)
     notify_many(
         group_managers(cluster.group_id),
         kind="cluster_decided",
-        subject=_("LSVO har beslutat om klustret %(name)s", name=cluster.name),
+        subject=_(
+            "%(strategic)s har beslutat om klustret %(name)s",
+            strategic=strategic_name(cluster.region_id),
+            name=cluster.name,
+        ),
         body=_("%(outcome)s: %(text)s", outcome=outcome.title, text=decision.text),
         now=now,
         url=f"/kluster/{cluster.id}",

@@ -45,7 +45,12 @@ from .dates import local_today
 from .errors import WorkflowError, check_version
 from .notifications import notify_many
 from .personal_data import guard_text
-from .recipients import coordinators_of, group_managers, strategic_group_managers
+from .recipients import (
+    coordinators_of,
+    group_managers,
+    strategic_group_managers,
+    strategic_name,
+)
 from .recurrence import check_deviation
 
 
@@ -555,16 +560,24 @@ def decide(deviation: Deviation, *, decision: str, actor: User, now: datetime, v
             group_managers(deviation.group_id),
             deviation,
             "lsvo_decided",
-            _("LSVO har beslutat om avvikelse %(number)s", number=deviation.number),
+            _(
+                "%(strategic)s har beslutat om avvikelse %(number)s",
+                strategic=strategic_name(deviation.region_id),
+                number=deviation.number,
+            ),
             now,
         )
 
 
 def hand_over(deviation: Deviation, *, reason: str, actor: User, now: datetime, version=None):
-    """Recurring, general, needs resources or the group cannot agree: LSVO decides (§6.4)."""
+    """Recurring, general, needs resources or the group cannot agree: the strategic group
+    (LSVO in Blekinge) decides (§6.4)."""
     check_version(deviation, version)
+    strategic = strategic_name(deviation.region_id)
     if not (reason or "").strip():
-        raise WorkflowError(_("Skriv varför ärendet överlämnas till LSVO."))
+        raise WorkflowError(
+            _("Skriv varför ärendet överlämnas till %(strategic)s.", strategic=strategic)
+        )
     guard_text(reason=reason)
     previous, target = _transition(deviation, Transition.HAND_OVER, actor=actor, now=now)
     deviation.escalated_at = now
@@ -573,13 +586,21 @@ def hand_over(deviation: Deviation, *, reason: str, actor: User, now: datetime, 
         deviation,
         now,
         kind="handed_over_feedback",
-        subject=_("Din rapport %(number)s har lyfts till LSVO", number=deviation.number),
+        subject=_(
+            "Din rapport %(number)s har lyfts till %(strategic)s",
+            number=deviation.number,
+            strategic=strategic,
+        ),
     )
     _notify(
         strategic_group_managers(deviation.region_id),
         deviation,
         "handed_over",
-        _("Avvikelse %(number)s har överlämnats till LSVO", number=deviation.number),
+        _(
+            "Avvikelse %(number)s har överlämnats till %(strategic)s",
+            number=deviation.number,
+            strategic=strategic,
+        ),
         now,
     )
 

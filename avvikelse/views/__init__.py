@@ -2,10 +2,12 @@
 
 import io
 
-from flask import Flask, Response, send_file
+from flask import Flask, Response, current_app, send_file
 from flask_babel import get_locale
+from flask_login import current_user
 from werkzeug.utils import secure_filename
 
+from .. import forum_names
 from ..permissions import (
     answerable_organizations,
     can_accept_late_matter,
@@ -25,6 +27,7 @@ from ..permissions import (
     ivo_decidable_organizations,
     require_login_unless_public,
 )
+from ..services.recipients import strategic_name_for
 
 
 def pdf_download(data: bytes, *parts: str) -> Response:
@@ -75,7 +78,13 @@ def register_blueprints(app: Flask) -> None:
     for module in (search, recurrence, clusters):  # issue 5: recurring deviations
         app.register_blueprint(module.bp)
     app.before_request(require_login_unless_public)
-    app.jinja_env.globals.update(can_administer=can_administer, current_locale=get_locale)
+    forum_names.init_app(app, _request_strategic_name)
+    app.jinja_env.globals.update(
+        can_administer=can_administer,
+        current_locale=get_locale,
+        strategic=forum_names.STRATEGIC,
+        strategic_genitive=forum_names.STRATEGIC_GENITIVE,
+    )
     # The case page shows each step only to whom the policy allows (the services check again).
     app.jinja_env.globals.update(
         answerable_organizations=answerable_organizations,
@@ -97,3 +106,8 @@ def register_blueprints(app: Flask) -> None:
         can_send_written_view=can_send_written_view,
         can_view=can_view,
     )
+
+
+def _request_strategic_name() -> str | None:
+    user = current_user if current_user.is_authenticated else None
+    return strategic_name_for(user, current_app.config["AVVIKELSE_REGION"])

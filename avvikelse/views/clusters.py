@@ -256,9 +256,13 @@ def hand_over(cluster_id: int):
             now=dates.now(),
         )
         if matter.meeting is None:
-            return _("Klustret är överlämnat. LSVO har inget öppet möte; det väntar på nästa.")
+            return _(
+                "Klustret är överlämnat. %(group)s har inget öppet möte; det väntar på nästa.",
+                group=matter.group.display_name,
+            )
         return _(
-            "Klustret är överlämnat till LSVO och uppsatt på mötet %(date)s.",
+            "Klustret är överlämnat till %(group)s och uppsatt på mötet %(date)s.",
+            group=matter.group.display_name,
             date=meeting_date(matter.meeting).isoformat(),
         )
 

@@ -23,6 +23,7 @@ from wtforms import SelectChoice
 from ..extensions import db
 from ..forms import case as forms
 from ..forms import meeting as meeting_forms
+from ..forum_names import strategic_name
 from ..models import (
     TRANSITIONS,
     ActionStatus,
@@ -550,7 +551,7 @@ def hand_over(deviation_id: int):
             now=now,
             version=form.case_version,
         )
-        return _("Ärendet är överlämnat till LSVO.")
+        return _("Ärendet är överlämnat till %(strategic)s.", strategic=strategic_name())
 
     return _take_step(deviation_id, "hand_over", run, allowed=can_triage)
 

@@ -232,9 +232,13 @@ def hand_over_case(deviation_id: int):
 
 def _agenda_message(matter) -> str:
     if matter.meeting is None:
-        return _("Överlämnat. LSVO har inget öppet möte ännu; ärendet väntar på nästa planerade.")
+        return _(
+            "Överlämnat. %(group)s har inget öppet möte ännu; ärendet väntar på nästa planerade.",
+            group=matter.group.display_name,
+        )
     return _(
-        "Överlämnat till LSVO och uppsatt på mötet %(date)s.",
+        "Överlämnat till %(group)s och uppsatt på mötet %(date)s.",
+        group=matter.group.display_name,
         date=meeting_date(matter.meeting).isoformat(),
     )
 
