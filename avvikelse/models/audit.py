@@ -2,10 +2,42 @@
 
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import UTCDateTime, db
+
+# The log stores stable English keys; the page shows these. A key written anywhere in the code
+# must be here (tests/views/test_admin_audit.py greps the code for them).
+ACTION_TITLES = {
+    "view": _l("Läste ärendet"),
+    "triage_confirm": _l("Sorterade ärendet"),
+    "reroute": _l("Styrde om till en annan grupp"),
+    "share": _l("Delade med en annan grupp"),
+    "not_collaboration": _l("Bedömde som inte samverkan"),
+    "duplicate": _l("Markerade som dubblett"),
+    "request_answers": _l("Begärde svar"),
+    "reclassify": _l("Ändrade klassning"),
+    "answer": _l("Svarade"),
+    "pass_on": _l("Skickade vidare (inte vårt ärende)"),
+    "ivo_decision": _l("Tog ställning till anmälan till IVO"),
+    "start_preparation": _l("Skickade till beredning"),
+    "decide": _l("Beslutade om lösning"),
+    "hand_over": _l("Överlämnade till strategisk nivå"),
+    "add_action": _l("Lade till åtgärd"),
+    "action_status": _l("Ändrade status på åtgärd"),
+    "start_follow_up": _l("Skickade till uppföljning"),
+    "close": _l("Avslutade och återkopplade"),
+    "comment": _l("Skrev en kommentar"),
+    "put_on_agenda": _l("Satte upp på ett möte"),
+    "mark_general": _l("Markerade som generell avvikelse"),
+    "start_effort": _l("Startade förbättringsarbete"),
+    "four_questions": _l("Besvarade de fyra frågorna"),
+    "meeting_moved": _l("Flyttade ett möte"),
+    "meeting_cancelled": _l("Ställde in ett möte"),
+    "extra_meeting_called": _l("Kallade till extra sammanträde"),
+}
 
 
 class AuditEntry(db.Model):
@@ -26,3 +58,9 @@ class AuditEntry(db.Model):
 
     user = relationship("User")
     deviation = relationship("Deviation")
+
+    @property
+    def action_title(self) -> str:
+        """The Swedish label; an unknown key (from an older version) is shown as stored."""
+        title = ACTION_TITLES.get(self.action)
+        return str(title) if title is not None else self.action

@@ -3,18 +3,21 @@ everyone but administrators and scoped to the administrator's region."""
 
 import re
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from avvikelse.extensions import db
 from avvikelse.models import Coordinator, Deviation, Organization, User
+from avvikelse.models.audit import ACTION_TITLES
 from avvikelse.services.audit import log_access
 from avvikelse.services.dates import local_today
 
 from .. import factories
 from ..clock import TEST_NOW
 
+ROOT = Path(__file__).resolve().parents[2]
 ADMIN = "admin@test.example"
 NON_ADMINS = ["staff@test.example", "chair@test.example", "coord.region@test.example"]
 
@@ -52,6 +55,32 @@ def rows(page: str) -> list[str]:
     return re.findall(r"<tr>(.*?)</tr>", body, flags=re.S)
 
 
+def keys_written_in_the_code() -> set[str]:
+    """Every audit key the code writes: log_access(actor, "key", ...), the action= of
+    get_deviation_or_404 and the case page's step keys (views/deviations.py _take_step)."""
+    from avvikelse.views.deviations import STEP_FORMS
+
+    keys = {"view", *STEP_FORMS}
+    patterns = (r'log_access\(\s*\w+,\s*"(\w+)"', r'\baction="(\w+)"')
+    for path in (ROOT / "avvikelse").rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        for pattern in patterns:
+            keys.update(re.findall(pattern, text))
+    return keys
+
+
+def test_every_audit_key_in_the_code_has_a_swedish_title():
+    keys = keys_written_in_the_code()
+    assert {"meeting_moved", "add_action", "four_questions"} <= keys
+    assert not keys - ACTION_TITLES.keys()
+
+
+def test_audit_log_filters_by_swedish_event_names(client, w, auth, logged):
+    auth.login(ADMIN)
+    page = client.get("/admin/granskningslogg").get_data(as_text=True)
+    assert '<option value="meeting_moved">Flyttade ett möte</option>' in page
+
+
 @pytest.mark.parametrize("email", NON_ADMINS)
 @pytest.mark.parametrize(
     ("method", "path"),
@@ -80,7 +109,8 @@ def test_audit_log_newest_first_with_administrator_column(client, w, auth, logge
     found = rows(page)
     assert len(found) == 3
     assert "Rut Samordnare" in found[0]
-    assert "<code>answer</code>" in found[0]
+    assert "Svarade" in found[0]
+    assert "<code>" not in found[0]
     assert "Cecilia Chair" in found[1]
     assert "Läste ärendet" in found[1]
     assert "Ada Admin" in found[2]
