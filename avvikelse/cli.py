@@ -56,6 +56,7 @@ def serve_command(demo: bool, host: str, port: int):
     except ConfigError as error:
         raise click.ClickException(str(error)) from error
     _upgrade_database(app)
+    set_served_base_url(app.config, host, port)
     with app.app_context():
         region_name = app.config["AVVIKELSE_REGION"]
         _load_region_or_fail(region_name)
@@ -74,7 +75,7 @@ def serve_command(demo: bool, host: str, port: int):
             )
             for label, user in logins:
                 click.echo(f"  {label:<42} {user.email:<45} {user.name}")
-    click.echo(f"\nÖppna http://{host}:{port}/ i webbläsaren. Avsluta med Ctrl+C.\n")
+    click.echo(f"\nÖppna {served_url(host, port)}/ i webbläsaren. Avsluta med Ctrl+C.\n")
     # Not app.run(): under a FlaskGroup command it returns at once (FLASK_RUN_FROM_CLI is set).
     # run_simple is what `flask run` itself calls.
     from werkzeug.serving import run_simple
@@ -82,6 +83,22 @@ def serve_command(demo: bool, host: str, port: int):
     if demo:
         _start_demo_scheduler(app)
     run_simple(host, port, app, use_reloader=False, use_debugger=False, threaded=True)
+
+
+def served_url(host: str, port: int) -> str:
+    """Where a browser on this machine reaches `serve`: a wildcard address is not one to open."""
+    if host in ("0.0.0.0", "::", ""):  # noqa: S104 - recognising the wildcard, not binding it
+        host = "127.0.0.1"
+    return f"http://{host}:{port}"
+
+
+def set_served_base_url(config, host: str, port: int) -> None:
+    """E-mail links must reach this server, so `serve --port 8080` may not keep the built-in
+    http://localhost:5000. A base URL set by the operator (environment or instance config) wins."""
+    from .config import Defaults
+
+    if config["AVVIKELSE_BASE_URL"] == Defaults.AVVIKELSE_BASE_URL:
+        config["AVVIKELSE_BASE_URL"] = served_url(host, port)
 
 
 def _start_demo_scheduler(app):

@@ -1,8 +1,11 @@
 """The load-region and create-user commands (flaskr's test_init_db_command style)."""
 
+import pytest
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash
 
+from avvikelse.cli import set_served_base_url
+from avvikelse.config import Defaults
 from avvikelse.extensions import db
 from avvikelse.models import Region, User
 
@@ -138,3 +141,18 @@ def test_jobs_run_sends_the_outbox_to_the_log(app, runner, world):
     assert "'logged': 1" in result.output, result.output
     with app.app_context():
         assert db.session.scalar(db.select(Notification.email_status)) is EmailStatus.LOGGED
+
+
+@pytest.mark.parametrize(
+    ("configured", "host", "expected"),
+    [
+        (Defaults.AVVIKELSE_BASE_URL, "127.0.0.1", "http://127.0.0.1:8123"),
+        (Defaults.AVVIKELSE_BASE_URL, "demo.local", "http://demo.local:8123"),
+        (Defaults.AVVIKELSE_BASE_URL, "0.0.0.0", "http://127.0.0.1:8123"),  # noqa: S104
+        ("https://avvikelse.example", "127.0.0.1", "https://avvikelse.example"),
+    ],
+)
+def test_serve_points_email_links_at_itself_unless_configured(configured, host, expected):
+    config = {"AVVIKELSE_BASE_URL": configured}
+    set_served_base_url(config, host, 8123)
+    assert config["AVVIKELSE_BASE_URL"] == expected
