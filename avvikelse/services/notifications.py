@@ -175,7 +175,13 @@ def send_outbox(*, now: datetime, limit: int = 200) -> dict:
             continue
         note = db.session.get(Notification, note_id)
         if not config.get("MAIL_SERVER"):
-            logger.info("E-post (MAIL_SERVER saknas) till %s: %s", note.user.email, note.subject)
+            logger.warning(
+                "E-post loggad (MAIL_SERVER saknas) till %s: %s\n%s",
+                note.user.email,
+                note.subject,
+                render_email(note, config)[0],
+            )
+            note.email_sent_at = now
             note.email_status = EmailStatus.LOGGED
             result["logged"] += 1
         else:
@@ -200,14 +206,20 @@ def send_outbox(*, now: datetime, limit: int = 200) -> dict:
 
 def failed_emails(region_id: int) -> Select:
     """E-mails that gave up, to the region's users: the administrator's to resend or explain."""
+    return _region_emails(region_id, EmailStatus.FAILED)
+
+
+def logged_emails(region_id: int) -> Select:
+    """E-mails written to the log for want of a mail server (the demo): what would have gone out."""
+    return _region_emails(region_id, EmailStatus.LOGGED)
+
+
+def _region_emails(region_id: int, status: EmailStatus) -> Select:
     return (
         select(Notification)
         .join(User, User.id == Notification.user_id)
         .join(Organization, Organization.id == User.organization_id)
-        .where(
-            Notification.email_status == EmailStatus.FAILED,
-            Organization.region_id == region_id,
-        )
+        .where(Notification.email_status == status, Organization.region_id == region_id)
         .order_by(Notification.id.desc())
     )
 

@@ -42,7 +42,7 @@ from ..services.accessibility import accessibility_reports, mark_accessibility_r
 from ..services.case_lists import AuditFilters, Cursor, audit_page
 from ..services.errors import WorkflowError
 from ..services.job_runs import job_rows, leader_status, recent_runs, summary_text
-from ..services.notifications import failed_emails, outbox_counts, retry_email
+from ..services.notifications import failed_emails, logged_emails, outbox_counts, retry_email
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -765,7 +765,7 @@ def coordinator_remove(coordinator_id: int):
 
 # --- Scheduled jobs and the e-mail outbox ------------------------------------------------------
 
-FAILED_EMAILS_SHOWN = 100
+EMAILS_SHOWN = 100
 
 
 @bp.route("/jobb")
@@ -778,7 +778,8 @@ def jobs():
         runs=recent_runs(),
         leader=leader_status(now=now),
         outbox=outbox_counts(),
-        failed=db.session.scalars(failed_emails(_region_id()).limit(FAILED_EMAILS_SHOWN)).all(),
+        failed=db.session.scalars(failed_emails(_region_id()).limit(EMAILS_SHOWN)).all(),
+        logged=db.session.scalars(logged_emails(_region_id()).limit(EMAILS_SHOWN)).all(),
         form=EmptyForm(),
         summary_text=summary_text,
     )

@@ -228,3 +228,30 @@ def test_account_page_sets_the_preference(app, client, auth, world):
     assert "Not a valid choice" in refused.get_data(as_text=True) or "giltig" in refused.get_data(
         as_text=True
     )
+
+
+def test_without_a_mail_server_mail_is_logged_and_listed_for_admins(
+    app, client, auth, world, caplog
+):
+    app.config["MAIL_SERVER"] = None
+    with app.app_context():
+        notifications.notify(
+            db.session.get(User, world["staff"]),
+            kind="test",
+            subject="Ny avvikelse AV-2026-0001",
+            body="b",
+            url="/avvikelser/1",
+            now=at(date(2026, 11, 2)),
+        )
+        db.session.commit()
+        assert notifications.send_outbox(now=at(date(2026, 11, 2), 8))["logged"] == 1
+    # A warning, so the demo's server output shows it without any logging set up.
+    logged = [r for r in caplog.records if r.levelname == "WARNING"]
+    assert "staff@test.example" in logged[0].getMessage()
+    assert "https://avvikelse.example/avvikelser/1" in logged[0].getMessage()
+
+    auth.login("admin@test.example")
+    page = client.get("/admin/jobb").get_data(as_text=True)
+    assert "Loggad e-post" in page
+    assert '<a href="/avvikelser/1">Ny avvikelse AV-2026-0001</a>' in page
+    assert "Loggade utan e-postserver: 1." in page
