@@ -3,6 +3,7 @@ scheduler that leads, and the e-mail outbox (DESIGN §9)."""
 
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import islice
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -68,8 +69,20 @@ def job_rows(*, now: datetime) -> list[JobRow]:
     return rows
 
 
+# How far back the page looks for runs that did something: a day of 30-second outbox runs.
+RUNS_SCANNED = 3000
+
+
+def did_something(run: JobRun) -> bool:
+    return not run.ok or any((run.summary or {}).values())
+
+
 def recent_runs(limit: int = 50) -> list[JobRun]:
-    return list(db.session.scalars(select(JobRun).order_by(JobRun.started_at.desc()).limit(limit)))
+    """The latest runs that failed or did something. The outbox job runs every 30 seconds and
+    its idle runs would push everything else off the page; each job's latest run, idle or not,
+    is in the jobs table above."""
+    runs = db.session.scalars(select(JobRun).order_by(JobRun.started_at.desc()).limit(RUNS_SCANNED))
+    return list(islice(filter(did_something, runs), limit))
 
 
 @dataclass

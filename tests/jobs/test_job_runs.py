@@ -1,5 +1,7 @@
 """Jobs by hand (`avvikelse jobs run/list`), the run records and the administrators' page."""
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
@@ -82,3 +84,33 @@ def test_bad_job_settings_are_refused_at_start(setting, value):
         create_app(
             {"AVVIKELSE_ENV": "test", "SQLALCHEMY_DATABASE_URI": "sqlite://", setting: value}
         )
+
+
+def test_idle_runs_do_not_flood_the_recent_runs(app, client, auth, world, clock):
+    with app.app_context():
+        for minute in range(120):
+            db.session.add(
+                JobRun(
+                    job="send_outbox",
+                    runner="test",
+                    started_at=clock() - timedelta(minutes=minute),
+                    ok=True,
+                    summary={"sent": 0, "logged": 0, "retry_later": 0, "failed": 0},
+                )
+            )
+        db.session.add(
+            JobRun(
+                job="send_outbox",
+                runner="test",
+                started_at=clock() - timedelta(hours=3),
+                ok=True,
+                summary={"sent": 2, "logged": 0, "retry_later": 0, "failed": 0},
+            )
+        )
+        db.session.commit()
+
+    auth.login("admin@test.example")
+    page = client.get("/admin/jobb").get_data(as_text=True)
+    recent = page.split("Senaste körningar")[1]
+    assert recent.count("<code>send_outbox</code>") == 1
+    assert "skickade: 2" in recent
