@@ -262,6 +262,16 @@ def _covered_case_ids(region_id: int, key: str) -> set[int]:
     )
 
 
+def _open_case_ids(region_id: int) -> set[int]:
+    return set(
+        db.session.scalars(
+            select(SuggestionCase.deviation_id)
+            .join(Suggestion, Suggestion.id == SuggestionCase.suggestion_id)
+            .where(Suggestion.region_id == region_id, Suggestion.state == SuggestionState.OPEN)
+        )
+    )
+
+
 def suggest(
     *,
     region_id: int,
@@ -272,7 +282,12 @@ def suggest(
     reason: dict,
     now: datetime,
 ) -> Suggestion | None:
-    """Make or extend the suggestion for `key`; None when every case was already judged."""
+    """Make or extend the suggestion for `key`; None when every case was already judged.
+
+    Nor is a new detected suggestion made when all its cases are already in open suggestions of
+    other keys: one spike would otherwise reach the group three times (recurring, rising trend,
+    general) for the same cases. The group's own marking (GENERAL_MARKED) is always recorded.
+    """
     case_ids = set(case_ids)
     suggestion = _open_suggestion(region_id, key)
     if suggestion is not None:
@@ -284,6 +299,8 @@ def suggest(
             suggestion.updated_at = now
         return suggestion
     if case_ids <= _covered_case_ids(region_id, key):
+        return None
+    if kind is not SuggestionKind.GENERAL_MARKED and case_ids <= _open_case_ids(region_id):
         return None
     suggestion = Suggestion(
         region_id=region_id,

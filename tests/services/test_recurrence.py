@@ -284,13 +284,34 @@ def test_c_chart_limits_and_signals():
     assert "<desc" in svg
 
 
-def test_rising_trend_makes_a_suggestion(world):
+def _spike(world):
     for month in range(1, 11):
         _report(world, day=date(2026, month, 3))
-    for day in range(1, 12):
+    spike = [
         _report(world, day=date(2026, 10, day + 10), concerned=[world["other"]])
+        for day in range(1, 12)
+    ]
+    return {case.id for case in spike}
+
+
+def test_rising_trend_makes_a_suggestion(world):
+    _spike(world)
+    for suggestion in _suggestions():
+        recurrence.dismiss_suggestion(suggestion, note="Slump.", actor=world["chair"], now=NOW)
     made = trends.detect_rising_trends(world["region"], now=NOW)
     assert any(s.kind is SuggestionKind.RISING_TREND for s in made)
+
+
+def test_one_spike_is_one_suggestion_not_three(world):
+    """The spike's cases are already before the group as a recurring suggestion, so the trend
+    and the general rule add nothing new to judge."""
+    spike = _spike(world)
+    open_now = db.session.scalars(
+        select(Suggestion).where(Suggestion.state == SuggestionState.OPEN)
+    ).all()
+    assert spike <= set().union(*(s.deviation_ids for s in open_now))
+    assert trends.detect_rising_trends(world["region"], now=NOW) == []
+    assert db.session.scalars(select(Suggestion)).all() == open_now
 
 
 # --- Clusters and LSVO ---------------------------------------------------------------------
