@@ -441,7 +441,9 @@ def change_status(
     note: str | None = None,
 ) -> None:
     """The state rules: no evaluating without an indicator and an action; no done without
-    measurements after the change and a conclusion; a discontinued effort says why."""
+    measurements after the change, a conclusion and every action finished or cancelled (a done
+    effort takes no more changes, so an open action would be stranded); a discontinued effort
+    says why."""
     _require_manager(effort, actor)
     if target not in EFFORT_TRANSITIONS[effort.status]:
         raise WorkflowError(
@@ -469,6 +471,15 @@ def change_status(
         if not conclusion:
             raise WorkflowError(
                 _("Skriv en slutsats: blev det en förbättring, och hur vet ni det?")
+            )
+        unfinished = [a.description for a in effort.actions if a.status.is_open]
+        if unfinished:
+            raise WorkflowError(
+                _(
+                    "Åtgärder som inte är klara: %(actions)s. Markera dem som klara eller "
+                    "avbrutna innan arbetet avslutas.",
+                    actions="; ".join(unfinished),
+                )
             )
         effort.conclusion = conclusion
     if target is EffortStatus.DISCONTINUED and not note:

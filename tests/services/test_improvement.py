@@ -6,6 +6,7 @@ import pytest
 
 from avvikelse.extensions import db
 from avvikelse.models import (
+    ActionStatus,
     Direction,
     EffortKind,
     EffortStatus,
@@ -161,6 +162,15 @@ def test_no_done_without_measurements_after_the_change_and_a_conclusion(w):
     service.record_measurements(indicator, [(date(2026, 9, 1), 4.0)], actor=w["chair"], now=NOW)
     with pytest.raises(WorkflowError, match="Skriv en slutsats"):
         service.change_status(effort, EffortStatus.DONE, conclusion=" ", actor=w["chair"], now=NOW)
+    with pytest.raises(WorkflowError, match="Åtgärder som inte är klara: "):
+        service.change_status(
+            effort, EffortStatus.DONE, conclusion="Bra", actor=w["chair"], now=NOW
+        )
+    assert effort.status is EffortStatus.EVALUATING
+    for action in effort.actions:
+        service.set_effort_action_status(
+            effort, action, ActionStatus.DONE, actor=w["chair"], now=NOW
+        )
     service.change_status(
         effort, EffortStatus.DONE, conclusion="Färre utan lista.", actor=w["chair"], now=NOW
     )
