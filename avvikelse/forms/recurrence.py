@@ -16,7 +16,7 @@ _LENGTH = Length(max=TEXT_MAX, message=_l("Högst %(max)d tecken.", max=TEXT_MAX
 class ConfirmSuggestionForm(FlaskForm):
     name = StringField(
         _l("Namn på klustret"),
-        validators=[Optional(), Length(max=200)],
+        validators=[Optional(), Length(max=200, message=_l("Högst 200 tecken."))],
         description=_l("Lämna tomt för att använda förslagets beskrivning."),
     )
 
@@ -39,7 +39,11 @@ class PresentationForm(FlaskForm):
     """The föredragning (LEDNINGSSYSTEM §7.1), prefilled by the service, edited by the group."""
 
     title = StringField(
-        _l("Rubrik"), validators=[DataRequired(_l("Skriv en rubrik.")), Length(max=200)]
+        _l("Rubrik"),
+        validators=[
+            DataRequired(_l("Skriv en rubrik.")),
+            Length(max=200, message=_l("Högst 200 tecken.")),
+        ],
     )
     background = TextAreaField(_l("Bakgrund och länkade avvikelser"), validators=[_LENGTH])
     done_so_far = TextAreaField(
@@ -53,7 +57,11 @@ class PresentationForm(FlaskForm):
 
 class ClusterForm(FlaskForm):
     name = StringField(
-        _l("Namn"), validators=[DataRequired(_l("Ge klustret ett namn.")), Length(max=200)]
+        _l("Namn"),
+        validators=[
+            DataRequired(_l("Ge klustret ett namn.")),
+            Length(max=200, message=_l("Högst 200 tecken.")),
+        ],
     )
     description = TextAreaField(_l("Beskrivning"), validators=[Optional(), _LENGTH])
     numbers = StringField(

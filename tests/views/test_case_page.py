@@ -514,6 +514,24 @@ def test_hand_over_and_lsvo_decision(app, client, auth, cw):
     assert case(app, cw)["state"] is DeviationState.ACTIONS
 
 
+def test_hand_over_with_a_presentation_validates_in_swedish_keeping_the_input(
+    app, client, auth, cw
+):
+    to_preparation(app, cw)
+    login(auth, "secretary")
+    path = f"/aterkommande/arende/{cw['deviation']}/overlamna"
+    assert "novalidate" in client.get(path).get_data(as_text=True)
+    response = client.post(
+        path, data={"title": "x" * 201, "background": "Tre kommuner berörs.", "proposal": ""}
+    )
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Högst 200 tecken." in page
+    assert "Skriv förslag till beslut." in page
+    assert "Tre kommuner berörs." in page
+    assert case(app, cw)["state"] is DeviationState.IN_PREPARATION
+
+
 def test_add_action_change_status_follow_up_and_close(app, client, auth, cw):
     to_actions(app, cw)
     login(auth, "secretary")
