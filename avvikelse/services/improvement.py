@@ -482,6 +482,18 @@ def change_status(
                 )
             )
         effort.conclusion = conclusion
+        if effort.kind is EffortKind.SMALL_ADJUSTMENT and effort.process is not None:
+            _record_adjustment(
+                effort.process,
+                _(
+                    "Liten justering: %(title)s. %(conclusion)s",
+                    title=effort.title,
+                    conclusion=conclusion,
+                ),
+                done_on=effort.change_on,
+                actor=actor,
+                now=now,
+            )
     if target is EffortStatus.DISCONTINUED and not note:
         raise WorkflowError(_("Skriv varför förbättringsarbetet avbryts."))
     guard_text(**{k: v for k, v in {"conclusion": conclusion, "note": note}.items() if v})
@@ -713,6 +725,14 @@ def triage_proposal(
             actor=actor,
             now=now,
         )
+    if outcome is ProposalStatus.SMALL_ADJUSTMENT:
+        _record_adjustment(
+            process,
+            _("Liten justering efter förbättringsförslag: %(note)s", note=note),
+            done_on=local_today(now),
+            actor=actor,
+            now=now,
+        )
     proposal.status = outcome
     proposal.triage_note = note
     proposal.triaged_by = actor
@@ -784,6 +804,22 @@ def add_maintenance(
     db.session.add(entry)
     db.session.flush()
     return entry
+
+
+def _record_adjustment(
+    process: Process, description: str, *, done_on: date, actor: User, now: datetime
+) -> None:
+    """A small adjustment changes the process, so it belongs in its maintenance log (§2.4)
+    without anyone writing it twice."""
+    db.session.add(
+        MaintenanceEntry(
+            process=process,
+            done_on=done_on,
+            description=description,
+            recorded_by=actor,
+            recorded_at=now,
+        )
+    )
 
 
 def add_application_check(

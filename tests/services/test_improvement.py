@@ -136,8 +136,8 @@ def test_no_evaluating_without_an_indicator_and_an_action(w):
     assert effort.events[-1].from_status == "ongoing"
 
 
-def _evaluating(w):
-    effort = effort_of(w)
+def _evaluating(w, **kwargs):
+    effort = effort_of(w, **kwargs)
     service.change_status(effort, EffortStatus.ONGOING, actor=w["chair"], now=NOW)
     indicator = indicator_of(effort, w)
     action_of(effort, w)
@@ -234,6 +234,24 @@ def test_deviation_count_indicator_counts_per_month(w):
         service.record_measurements(indicator, [(date(2026, 3, 1), 1.0)], actor=w["chair"], now=NOW)
 
 
+def test_a_small_adjustment_done_on_a_process_is_in_its_maintenance_log(w):
+    effort, indicator = _evaluating(w, process=w["process"])
+    effort.change_on = date(2026, 9, 1)
+    service.record_measurements(indicator, [(date(2026, 9, 1), 4.0)], actor=w["chair"], now=NOW)
+    for action in effort.actions:
+        service.set_effort_action_status(
+            effort, action, ActionStatus.DONE, actor=w["chair"], now=NOW
+        )
+    assert w["process"].maintenance == []
+    service.change_status(
+        effort, EffortStatus.DONE, conclusion="Listan följer med.", actor=w["chair"], now=NOW
+    )
+    db.session.refresh(w["process"])
+    [entry] = w["process"].maintenance
+    assert entry.done_on == date(2026, 9, 1)
+    assert entry.description == ("Liten justering: Läkemedelslistan följer med. Listan följer med.")
+
+
 def test_staff_proposal_triaged_as_small_adjustment_notifies_the_proposer(w):
     proposal = service.submit_proposal(
         w["process"], "Skicka läkemedelslistan digitalt.", actor=w["staff"], now=NOW
@@ -273,6 +291,10 @@ def test_staff_proposal_triaged_as_small_adjustment_notifies_the_proposer(w):
     assert note is not None
     assert "liten justering" in note.subject
     assert service.my_proposals(w["staff"]) == [proposal]
+    db.session.refresh(w["process"])
+    assert [e.description for e in w["process"].maintenance] == [
+        "Liten justering efter förbättringsförslag: Rutinen är ändrad."
+    ]
     with pytest.raises(WorkflowError, match="redan bedömt"):
         service.triage_proposal(
             w["process"],
