@@ -127,6 +127,8 @@ class Matter(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     raised_by: Mapped[RaisedBy] = mapped_column(enum_column(RaisedBy, "raised_by"))
     raised_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The group that handed the matter over (annan part, §6.2), named in "Aktualiserat av".
+    raised_by_group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id"))
     presenter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     background: Mapped[str | None] = mapped_column(Text)
     done_so_far: Mapped[str | None] = mapped_column(Text)
@@ -144,9 +146,10 @@ class Matter(db.Model):
     position: Mapped[int] = mapped_column(default=0)
     discussion: Mapped[str | None] = mapped_column(Text)
 
-    group = relationship("Group")
+    group = relationship("Group", foreign_keys=[group_id])
     meeting = relationship("Meeting", back_populates="matters")
     raised_by_user = relationship("User", foreign_keys=[raised_by_user_id])
+    raised_by_group = relationship("Group", foreign_keys=[raised_by_group_id])
     presenter = relationship("User", foreign_keys=[presenter_id])
     deviation = relationship("Deviation")
     follows_up_decision = relationship("Decision", foreign_keys=[follows_up_decision_id])

@@ -434,13 +434,14 @@ def _checked(presentation: Presentation) -> Presentation:
     return presentation
 
 
-def _lsvo_matter(region_id, presentation, *, kind, now, deviation=None) -> Matter:
+def _lsvo_matter(region_id, presentation, *, kind, by, now, deviation=None) -> Matter:
     matter = add_system_matter(
         strategic_group(region_id),
         kind=kind,
         title=_clean(presentation.title),
         now=now,
         raised_by=RaisedBy.OTHER_PARTY,
+        raised_by_group=by,
         deviation=deviation,
         background=_clean(presentation.background) or None,
         proposal=_clean(presentation.proposal),
@@ -486,7 +487,9 @@ def hand_over_cluster(
                 numbers=", ".join(others),
             )
         )
-    matter = _lsvo_matter(cluster.region_id, presentation, kind=MatterKind.CLUSTER, now=now)
+    matter = _lsvo_matter(
+        cluster.region_id, presentation, kind=MatterKind.CLUSTER, by=cluster.group, now=now
+    )
     reason = _(
         "Ingår i klustret ”%(name)s” som överlämnas till %(strategic)s.",
         name=cluster.name,
@@ -509,7 +512,12 @@ def hand_over_case(
     presentation = _checked(presentation)
     hand_over(deviation, reason=_clean(presentation.proposal), actor=actor, now=now)
     matter = _lsvo_matter(
-        deviation.region_id, presentation, kind=MatterKind.DEVIATION, now=now, deviation=deviation
+        deviation.region_id,
+        presentation,
+        kind=MatterKind.DEVIATION,
+        by=deviation.group,
+        now=now,
+        deviation=deviation,
     )
     db.session.flush()
     return matter

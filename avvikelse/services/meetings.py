@@ -959,6 +959,7 @@ def _move_case(matter: Matter, decision: Decision, *, actor: User, now: datetime
             title=matter.title,
             now=now,
             raised_by=RaisedBy.OTHER_PARTY,
+            raised_by_group=matter.group,
             deviation=deviation,
             background=_referral_background(matter, decision),
             proposal=matter.proposal,
@@ -1042,6 +1043,7 @@ def _give_assignment(matter, decision, draft: AssignmentDraft, *, now) -> Assign
         title=_("Uppdrag från %(group)s: %(title)s", group=matter.group.name, title=matter.title),
         now=now,
         raised_by=raised_by,
+        raised_by_group=matter.group,
         background=assignment.purpose,
         proposal=assignment.deliverable,
     )

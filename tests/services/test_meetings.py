@@ -277,6 +277,7 @@ def test_referred_to_lsvo_hands_the_case_over_onto_lsvos_next_agenda(w):
     lsvo_matter = lsvo_meeting.matters[0]
     assert lsvo_matter.deviation is deviation
     assert lsvo_matter.raised_by is RaisedBy.OTHER_PARTY
+    assert lsvo_matter.raised_by_group is matter.group
     assert lsvo_matter.background.startswith("Från Samverkansgrupp Äldre")
     # LSVO decides it at its own meeting: the case moves on to actions.
     lsvo_members = [m for m in w["lsvo"].memberships if m.role is MembershipRole.MEMBER]

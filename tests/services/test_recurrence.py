@@ -360,6 +360,7 @@ def test_cluster_from_suggestion_to_lsvo_decision(world):
     matter = clusters.hand_over_cluster(cluster, presentation, actor=world["chair"], now=NOW)
     assert matter.kind is MatterKind.CLUSTER
     assert matter.meeting is lsvo_meeting
+    assert matter.raised_by_group is cluster.group
     assert all(c.state is DeviationState.ESCALATED for c in cases)
     decided_at = datetime(2027, 1, 20, 9, 30, tzinfo=UTC)
     meetings.record_attendance(

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time
 import pytest
 
 from avvikelse.extensions import db
-from avvikelse.models import Deviation, Matter, Meeting, User
+from avvikelse.models import Deviation, Group, Matter, Meeting, RaisedBy, User
 from avvikelse.services import deviations as workflow
 from avvikelse.services import meetings
 
@@ -280,3 +280,15 @@ def test_annual_cycle_shows_the_years_meetings_of_ones_own_groups(client, auth, 
     assert client.get("/moten/arshjul?ar=1900").status_code == 404
     login(auth, "staff")
     assert "Du är inte med i någon grupp." in client.get("/moten/arshjul").get_data(as_text=True)
+
+
+def test_a_matter_handed_over_by_a_group_names_the_group(app, client, auth, mw):
+    with app.app_context():
+        matter = db.session.get(Matter, mw["matter"])
+        matter.raised_by, matter.raised_by_user = RaisedBy.OTHER_PARTY, None
+        matter.raised_by_group = db.session.get(Group, mw["group"])
+        name = matter.raised_by_group.name
+        db.session.commit()
+    login(auth, "secretary")
+    page = client.get(f"/moten/{mw['meeting']}").get_data(as_text=True)
+    assert f"<dd>Annan part ({name})</dd>" in page
