@@ -895,7 +895,7 @@ def record_decision(
             raise WorkflowError(_("Uppföljningsdatum måste ligga i framtiden."))
     if refer_upward and not can_refer_upward(group):
         raise WorkflowError(_("Gruppen har ingen överordnad grupp att lyfta ärendet till."))
-    guard_text(decision=text)
+    guard_text(text=text)  # named as the form field, so the message lands under it
     quorum = meeting_quorum(meeting)
     if outcome.needs_quorum and not quorum.met:
         raise WorkflowError(quorum.explanation())

@@ -297,6 +297,9 @@ def check_fields(fields: Mapping[str, str | None]) -> GuardResult:
 def message(finding: Finding) -> str:
     """The text the UI shows for a finding, in the request's language (Swedish without one).
 
+    It is shown under whichever field holds the finding (a report's description, a meeting's
+    place, minutes), so it says nothing that fits only one of them.
+
     Positions are counted from 1 and include both ends, the way a reader counts
     characters. The quoted context is masked, so the message can be flashed or logged.
     """
@@ -305,15 +308,15 @@ def message(finding: Finding) -> str:
         case FindingKind.PERSONAL_IDENTITY_NUMBER:
             return _(
                 "Texten innehåller något som ser ut som ett personnummer "
-                "(tecken %(start)d–%(end)d: ”%(context)s”). Ta bort det – en avvikelse "
-                "i samverkan ska beskriva brister i samverkan, inte en enskild person.",
+                "(tecken %(start)d–%(end)d: ”%(context)s”). Ta bort det – personnummer "
+                "sparas aldrig här.",
                 **values,
             )
         case FindingKind.COORDINATION_NUMBER:
             return _(
                 "Texten innehåller något som ser ut som ett samordningsnummer "
-                "(tecken %(start)d–%(end)d: ”%(context)s”). Ta bort det – en avvikelse "
-                "i samverkan ska beskriva brister i samverkan, inte en enskild person.",
+                "(tecken %(start)d–%(end)d: ”%(context)s”). Ta bort det – "
+                "samordningsnummer sparas aldrig här.",
                 **values,
             )
         case FindingKind.PHONE_NUMBER:

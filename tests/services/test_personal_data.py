@@ -337,14 +337,13 @@ def test_finding_is_frozen():
         (
             "Patienten besökte 19121212-1212 i går.",
             "Texten innehåller något som ser ut som ett personnummer (tecken 19–31: "
-            "”Patienten besökte ••••••••-•••• i går.”). Ta bort det – en avvikelse i "
-            "samverkan ska beskriva brister i samverkan, inte en enskild person.",
+            "”Patienten besökte ••••••••-•••• i går.”). Ta bort det – personnummer sparas "
+            "aldrig här.",
         ),
         (
             f"Nr {TEST_COORDINATION}",
             "Texten innehåller något som ser ut som ett samordningsnummer (tecken 4–13: "
-            "”Nr ••••••••••”). Ta bort det – en avvikelse i samverkan ska beskriva "
-            "brister i samverkan, inte en enskild person.",
+            "”Nr ••••••••••”). Ta bort det – samordningsnummer sparas aldrig här.",
         ),
         (
             "Ring 070-123 45 67",

@@ -146,6 +146,24 @@ def test_a_decision_without_quorum_is_refused_with_the_explanation(client, auth,
     assert response.status_code == 302
 
 
+def test_a_personal_identity_number_in_a_decision_is_refused_under_its_field(
+    client, auth, mw, clock
+):
+    clock.set(MEETING_DAY)
+    login(auth, "secretary")
+    prefix = f"decision-{mw['matter']}"
+    response = client.post(
+        f"/moten/arenden/{mw['matter']}/beslut",
+        data={f"{prefix}-outcome": "noted", f"{prefix}-text": "Gäller 19121212-1212."},
+    )
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    under_field = page.split(f'id="{prefix}-text-error">')[1].split("</p>")[0]
+    assert "ser ut som ett personnummer" in under_field
+    assert "personnummer sparas aldrig här." in under_field
+    assert "en avvikelse i samverkan" not in page
+
+
 def test_notice_is_sent_once_and_shows_the_agenda(client, auth, mw):
     login(auth, "secretary")
     response = client.post(f"/moten/{mw['meeting']}/skicka-kallelse")
