@@ -483,7 +483,7 @@ def change_status(
             )
         effort.conclusion = conclusion
         if effort.kind is EffortKind.SMALL_ADJUSTMENT and effort.process is not None:
-            _record_adjustment(
+            _maintenance_entry(
                 effort.process,
                 _(
                     "Liten justering: %(title)s. %(conclusion)s",
@@ -726,7 +726,7 @@ def triage_proposal(
             now=now,
         )
     if outcome is ProposalStatus.SMALL_ADJUSTMENT:
-        _record_adjustment(
+        _maintenance_entry(
             process,
             _("Liten justering efter förbättringsförslag: %(note)s", note=note),
             done_on=local_today(now),
@@ -794,6 +794,16 @@ def add_maintenance(
     if done_on > local_today(now):
         raise WorkflowError(_("Datumet kan inte ligga i framtiden."))
     guard_text(description=description)
+    entry = _maintenance_entry(process, description, done_on=done_on, actor=actor, now=now)
+    db.session.flush()
+    return entry
+
+
+def _maintenance_entry(
+    process: Process, description: str, *, done_on: date, actor: User, now: datetime
+) -> MaintenanceEntry:
+    """Also written for a small adjustment, which changes the process: it belongs in the
+    maintenance log (§2.4) without anyone writing it twice."""
     entry = MaintenanceEntry(
         process=process,
         done_on=done_on,
@@ -802,24 +812,7 @@ def add_maintenance(
         recorded_at=now,
     )
     db.session.add(entry)
-    db.session.flush()
     return entry
-
-
-def _record_adjustment(
-    process: Process, description: str, *, done_on: date, actor: User, now: datetime
-) -> None:
-    """A small adjustment changes the process, so it belongs in its maintenance log (§2.4)
-    without anyone writing it twice."""
-    db.session.add(
-        MaintenanceEntry(
-            process=process,
-            done_on=done_on,
-            description=description,
-            recorded_by=actor,
-            recorded_at=now,
-        )
-    )
 
 
 def add_application_check(
