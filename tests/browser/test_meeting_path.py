@@ -8,10 +8,10 @@ refuses a decision, with quorum the case is referred to LSVO and lands on LSVO's
 Chair and adjuster approve the minutes, which the public reads without any of the report's text.
 LSVO holds a meeting today too; its approved minutes appear on the council's next agenda.
 
-Attendance and decisions are allowed from the meeting day, written views until the meeting
-starts, minutes once it has started. So both of today's meetings start a few minutes after the
-test begins, and before drafting the minutes the test moves the server's clock past the start
-instead of waiting for it. Meeting today means registration has closed: every matter is late.
+Written views are allowed until the meeting starts; attendance, decisions and minutes from its
+start (until the minutes are approved). So both of today's meetings start a few minutes after
+the test begins, and before recording attendance the test moves the server's clock past the
+start instead of waiting for it. Meeting today means registration has closed: every matter is late.
 """
 
 import re
@@ -258,6 +258,8 @@ def test_meeting_to_published_minutes(browser, server, tmp_path):
     context.close()
 
     assert server.clock.now() < starts_at, f"the steps before the meetings took over {LEAD}"
+    # The meetings start: attendance, decisions and minutes can be recorded from now on.
+    server.clock.advance(starts_at - server.clock.now() + timedelta(seconds=2))
 
     # 7. Attendance: with Karlskrona one member short the group cannot decide; then it can.
     context, page = steps.login(SECRETARY)
@@ -293,9 +295,7 @@ def test_meeting_to_published_minutes(browser, server, tmp_path):
     expect(page.locator(".quorum-summary")).to_contain_text("Gruppen är beslutsför")
     context.close()
 
-    # 9. The minutes can be drafted once the meetings have started.
-    server.clock.advance(starts_at - server.clock.now() + timedelta(seconds=2))
-
+    # 9. The minutes are drafted after the meeting.
     context, page = steps.approve_minutes(
         meeting_url,
         secretary=SECRETARY,
