@@ -3,9 +3,9 @@
 Five reports from Ronneby kommun about failed discharge information from Region Blekinge; the
 form's hint counts the earlier ones without showing them. The group triages them and the region
 answers; a recurring suggestion waits for the group; the chair confirms it as a cluster and hands
-it over with the prefilled föredragning; the matter is on LSVO's next open agenda. Time then
-passes to that meeting's day (the test moves the meeting's start in the demo database, since the
-server reads the real clock); LSVO records attendance with quorum and decides; the reporter sees
+it over with the prefilled föredragning; the matter is on LSVO's next open agenda. The LSVO
+secretary moves that meeting forward to tomorrow (a reason is required), and the server's clock
+then moves on to its start; LSVO records attendance with quorum and decides; the reporter sees
 the decision on every report in Mina rapporter.
 """
 
@@ -157,9 +157,31 @@ def test_recurring_reports_to_lsvo_decision(browser, demo, tmp_path):
     expect(item).to_contain_text("Kluster av avvikelser")
     expect(page.locator("main")).to_contain_text(cases[0][0])
     steps.shot(page, "lsvo-agenda")
+
+    # 5. The secretary moves the meeting forward to tomorrow morning; a reason is required.
+    tomorrow = (today + timedelta(days=1)).isoformat()
+    move = page.locator("#flytta")
+    move.locator("summary").click()
+    move.locator("input[name$='day']").fill(tomorrow)
+    move.locator("input[name$='starts']").fill("08:00")
+    move.locator("button:has-text('Flytta mötet')").click()
+    expect(page.locator("#flytta")).to_contain_text("Skriv varför mötet flyttas.")
+    assert page.locator("#flytta input[name$='day']").input_value() == tomorrow
+    steps.shot(page, "lsvo-move-refused")
+    page.locator("#flytta textarea[name$='reason']").fill(
+        "Klustret behöver beslut före nästa ordinarie möte."
+    )
+    page.locator("#flytta button:has-text('Flytta mötet')").click()
+    # Moved to tomorrow, the notice is already late: the secretary is told to send it now.
+    expect(page.locator(".flash").first).to_contain_text("Skicka den nu")
+    expect(page.locator("main")).to_contain_text(
+        "Mötet är flyttat. Skäl: Klustret behöver beslut före nästa ordinarie möte."
+    )
+    expect(page.locator("main")).to_contain_text("kl. 08:00")
+    steps.shot(page, "lsvo-moved")
     context.close()
 
-    # 5. The meeting day comes; LSVO is quorate and decides.
+    # 6. The meeting day comes; LSVO is quorate and decides.
     meeting_id = int(lsvo_url.rsplit("/", 1)[1])
     _fast_forward(server, database, meeting_id)
     context, page = steps.login(LSVO_SECRETARY)
@@ -173,7 +195,7 @@ def test_recurring_reports_to_lsvo_decision(browser, demo, tmp_path):
     steps.shot(page, "lsvo-decided")
     context.close()
 
-    # 6. Every reporter's feedback shows LSVO's decision.
+    # 7. Every reporter's feedback shows LSVO's decision.
     context, page = steps.login(REPORTER)
     page.goto(f"{server.url}/mina-rapporter")
     for number, _url in cases:

@@ -1,12 +1,12 @@
 """Issue 5 pages: the reporter's hint reveals no other case's text; pages render for managers."""
 
-from datetime import UTC, date, datetime
+from datetime import timedelta
 
 import pytest
 
 from avvikelse.extensions import db
 from avvikelse.models import Deviation, Group, User
-from avvikelse.services import clusters
+from avvikelse.services import clusters, dates
 from avvikelse.services.deviations import submit_deviation
 
 from .. import factories
@@ -20,7 +20,7 @@ def world(app):
     with app.app_context():
         data = factories.case_world()
         other_reporter = factories.create_user(data["kommun"], "annan@test.example")
-        now = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+        now = dates.now()
         for day in (1, 2, 3):
             submit_deviation(
                 factories.report(
@@ -28,8 +28,8 @@ def world(app):
                     data["category"],
                     title=SECRET_TITLE,
                     description=SECRET_TEXT,
-                    occurred_on=date(2026, 11, day),
-                    discovered_on=date(2026, 11, day),
+                    occurred_on=dates.local_today(now) - timedelta(days=3 + day),
+                    discovered_on=dates.local_today(now) - timedelta(days=3 + day),
                 ),
                 actor=other_reporter,
                 now=now,
@@ -60,7 +60,7 @@ def test_hint_gives_counts_and_names_never_another_cases_text(client, auth, worl
             SECRET_TEXT,
             "zebra",
             "4711",
-            "AV-2026",
+            "AV-20",
             "Utskrivning utan",
         ):
             assert secret not in body
@@ -121,7 +121,7 @@ def test_the_group_answers_the_four_questions_for_a_cluster(app, client, auth, w
             deviations=[db.session.get(Deviation, world["deviation"])],
             reason="Samma brist",
             actor=chair,
-            now=datetime(2026, 11, 23, 9, 0, tzinfo=UTC),
+            now=dates.now(),
         )
         db.session.commit()
         url = f"/kluster/{cluster.id}/fyra-fragor"
