@@ -293,9 +293,12 @@ def suggest(
     if suggestion is not None:
         new = case_ids - suggestion.deviation_ids
         if new:
+            every = suggestion.deviation_ids | new
             suggestion.cases.extend(SuggestionCase(deviation_id=i) for i in sorted(new))
-            reason = dict(reason, count=len(suggestion.deviation_ids | new))
-            suggestion.reason = reason
+            suggestion.reason = dict(reason, count=len(every))
+            # Like the sweep: the group of the latest case holds the pattern now, and it must
+            # see the suggestion its new cases extend (not a group that saw the first ones).
+            suggestion.group_id = latest_group(sorted(every))
             suggestion.updated_at = now
         return suggestion
     if case_ids <= _covered_case_ids(region_id, key):

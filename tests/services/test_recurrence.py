@@ -160,6 +160,20 @@ def test_open_suggestions_reach_the_weekly_digest_without_report_text(world):
     assert digest.open_suggestions(world["group"], now=NOW, today=NOW.date()) is None
 
 
+def test_an_extended_suggestion_moves_to_the_group_of_its_latest_case(world):
+    """The group now receiving the pattern's cases must see the suggestion they extend."""
+    _report(world, day=date(2026, 10, 1))
+    _report(world, day=date(2026, 10, 2))
+    (suggestion,) = _suggestions()
+    assert suggestion.group_id == world["group"].id
+    latest = _report(world, day=date(2026, 11, 22))
+    latest.group = factories.create_group(world["region"], "Samverkansgrupp Barn")
+    db.session.flush()
+    _report(world, day=date(2026, 11, 1))
+    assert len(suggestion.deviation_ids) == 5
+    assert suggestion.group_id == latest.group_id
+
+
 def test_cases_outside_the_window_do_not_count(world):
     _report(world, day=date(2025, 3, 1))
     _report(world, day=date(2025, 6, 1))
