@@ -160,14 +160,15 @@ def visible_deviations(user) -> Select:
 
     Reporter: own reports. Coordinator: cases concerning or reported by their organizations.
     Group members: cases routed or shared to their groups. LSVO (strategic groups): cases handed
-    over. Administrators: everything (their reads are logged as such).
+    over. Administrators: every case of their own region (their reads are logged as such);
+    another region's cases do not exist for them, as for everyone else.
     """
 
     query = select(Deviation)
     if not (user and user.is_authenticated and user.active):
         return query.where(false())
     if user.is_admin:
-        return query
+        return query.where(Deviation.region_id == user.organization.region_id)
     coordinator_orgs = select(Coordinator.organization_id).where(Coordinator.user_id == user.id)
     my_groups = select(Membership.group_id).where(
         Membership.user_id == user.id, Membership.active.is_(True)
@@ -271,7 +272,7 @@ def can_see_reporter(user, deviation) -> bool:
     return (
         user.id == deviation.reporter_id
         or user.organization_id == deviation.reporter_organization_id
-        or user.is_admin
+        or (user.is_admin and user.organization.region_id == deviation.region_id)
     )
 
 
