@@ -210,6 +210,25 @@ def cluster_cases(cluster: Cluster) -> list[Deviation]:
     )
 
 
+def visible_cluster_cases(cluster: Cluster, viewer: User) -> tuple[list[Deviation], int]:
+    """The cluster's cases this viewer may open, and how many others there are.
+
+    A cluster is read by its group, LSVO and the region's administrators, but each case in it
+    still follows visible_deviations: of the others the page and the prefilled föredragning
+    give only the count, never a number, title or answer.
+    """
+    cases = cluster_cases(cluster)
+    visible = set(
+        db.session.scalars(
+            visible_deviations(viewer)
+            .where(Deviation.id.in_([d.id for d in cases]))
+            .with_only_columns(Deviation.id)
+        )
+    )
+    shown = [d for d in cases if d.id in visible]
+    return shown, len(cases) - len(shown)
+
+
 def four_questions(cluster: Cluster | None, cases: list[Deviation]) -> dict:
     """The four questions answered so far: the cluster's own (issue 6's FourQuestions row
     with cluster_id), else what the linked cases' rows say, per question."""
@@ -241,7 +260,15 @@ def timeline(cluster: Cluster, events, numbers: dict[int, str]) -> list[Timeline
     oldest first, so the page reads as one history."""
     entries = []
     for m in cluster.memberships:
-        number = m.deviation.number
+        number = numbers.get(m.deviation_id)
+        if number is None:
+            # A case the reader may not open: that it came and went, not which or why.
+            entries.append(TimelineEntry(m.added_at, _("Ett ärende som du inte kan se lades till")))
+            if m.removed_at:
+                entries.append(
+                    TimelineEntry(m.removed_at, _("Ett ärende som du inte kan se togs bort"))
+                )
+            continue
         entries.append(
             TimelineEntry(
                 m.added_at,
@@ -325,10 +352,21 @@ def prefill_presentation(
     cluster: Cluster | None,
     group_name: str,
     strategic: str,
+    hidden: int = 0,
 ) -> Presentation:
-    """The föredragning from the data (LEDNINGSSYSTEM §7.1); the group edits it before it goes."""
+    """The föredragning from the data (LEDNINGSSYSTEM §7.1); the group edits it before it goes.
+
+    `cases` are those the writer may see; `hidden` counts the others, which are named nowhere.
+    """
     summary = summarize(cases)
-    lines = [intro, "", _("Länkade avvikelser (%(n)d):", n=len(cases))]
+    lines = [intro, "", _("Länkade avvikelser (%(n)d):", n=len(cases) + hidden)]
+    if hidden:
+        lines.append(
+            _(
+                "- %(n)d av dem kan du inte se; de är inte med i underlaget nedan.",
+                n=hidden,
+            )
+        )
     for d in cases:
         lines.append(
             f"- {d.number}, {d.occurred_on.isoformat()}: {d.title} ({d.category.name}; "
@@ -379,8 +417,10 @@ def prefill_presentation(
     )
 
 
-def cluster_presentation(cluster: Cluster) -> Presentation:
-    cases = cluster_cases(cluster)
+def cluster_presentation(cluster: Cluster, *, viewer: User) -> Presentation:
+    """Prefilled for the manager who opens the page: from the cases they may see (LSVO's chair
+    may manage a cluster whose cases are still the group's own)."""
+    cases, hidden = visible_cluster_cases(cluster, viewer)
     strategic = strategic_name(cluster.region_id)
     intro = _(
         "%(group)s överlämnar klustret ”%(name)s” till %(strategic)s. %(description)s",
@@ -396,6 +436,7 @@ def cluster_presentation(cluster: Cluster) -> Presentation:
         cluster=cluster,
         group_name=cluster.group.name,
         strategic=strategic,
+        hidden=hidden,
     )
 
 

@@ -119,20 +119,12 @@ def new():
 def _render_detail(
     cluster: Cluster, *, add_form=None, presentation_form=None, questions_form=None, status=200
 ):
-    cases = clusters.cluster_cases(cluster)
-    visible_ids = set(
-        db.session.scalars(
-            visible_deviations(current_user)
-            .where(Deviation.id.in_([d.id for d in cases]))
-            .with_only_columns(Deviation.id)
-        )
-    )
-    shown = [d for d in cases if d.id in visible_ids]
+    shown, hidden = clusters.visible_cluster_cases(cluster, current_user)
     events = list(
         db.session.scalars(
             select(DeviationEvent)
             .where(
-                DeviationEvent.deviation_id.in_(list(visible_ids)),
+                DeviationEvent.deviation_id.in_([d.id for d in shown]),
                 DeviationEvent.kind.in_([EventKind.SUBMITTED, EventKind.TRANSITION]),
             )
             .order_by(DeviationEvent.created_at, DeviationEvent.id)
@@ -140,14 +132,14 @@ def _render_detail(
     )
     if presentation_form is None and cluster.is_open:
         presentation_form = PresentationForm(
-            formdata=None, obj=clusters.cluster_presentation(cluster)
+            formdata=None, obj=clusters.cluster_presentation(cluster, viewer=current_user)
         )
     return (
         render_template(
             "clusters/detail.html",
             cluster=cluster,
             cases=shown,
-            hidden=len(cases) - len(shown),
+            hidden=hidden,
             summary=clusters.summarize(shown),
             questions=clusters.four_questions(cluster, shown),
             timeline=clusters.timeline(cluster, events, {d.id: d.number for d in shown}),

@@ -86,6 +86,18 @@ def propose(process_id: int):
 
 
 class CouncilPage:
+    """What the processråd page shows of proposals, decided deliberately (issue 12 point 2).
+
+    Staff proposals: the text, the proposer's name and the date. The proposer wrote to the
+    processråd in their own name from the process page, and the forum may need to ask them.
+
+    Proposals in a report ("Ditt förslag till förbättring"): the text and the date only. The text
+    is the reporter's proposal for the common process, which the forum exists to judge, so every
+    member reads it; but the rest of the case follows visible_deviations: its number and link
+    only for a member who may open the case, never its title, description, answers, the
+    reporter's name, unit or organization. Each shown proposal is logged as a read of its case.
+    """
+
     def __init__(self, process, today, failed: tuple[str, FlaskForm] | None = None):
         self.process, self.today, self.failed = process, today, failed
         self.goal_charts = [

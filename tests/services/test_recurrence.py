@@ -366,7 +366,7 @@ def test_cluster_from_suggestion_to_lsvo_decision(world):
         actor=world["lsvo_chair"],
         now=NOW,
     )
-    presentation = clusters.cluster_presentation(cluster)
+    presentation = clusters.cluster_presentation(cluster, viewer=world["chair"])
     for case in cases:
         assert case.number in presentation.background
     assert "Hur fungerar processen" in presentation.done_so_far
@@ -423,7 +423,10 @@ def test_hand_over_refused_while_cases_wait_for_answers(world):
     )
     with pytest.raises(WorkflowError, match="under beredning"):
         clusters.hand_over_cluster(
-            cluster, clusters.cluster_presentation(cluster), actor=world["chair"], now=NOW
+            cluster,
+            clusters.cluster_presentation(cluster, viewer=world["chair"]),
+            actor=world["chair"],
+            now=NOW,
         )
 
 
