@@ -12,6 +12,17 @@ from ..db import UTCDateTime, db
 # must be here (tests/views/test_admin_audit.py greps the code for them).
 ACTION_TITLES = {
     "view": _l("Läste ärendet"),
+    "read_search": _l("Såg ärendet i en sökträff"),
+    "read_meeting": _l("Läste ärendet på mötessidan"),
+    "read_notice": _l("Läste ärendet i kallelsen"),
+    "read_notice_pdf": _l("Hämtade kallelsen med ärendet som pdf"),
+    "read_minutes": _l("Läste ärendet i protokollet"),
+    "read_minutes_pdf": _l("Hämtade protokollet med ärendet som pdf"),
+    "read_presentation": _l("Öppnade föredragningen för att ändra den"),
+    "read_cluster": _l("Läste ärendet på klustrets sida"),
+    "read_council": _l("Läste ärendets förbättringsförslag på processrådet"),
+    "read_hand_over": _l("Öppnade överlämningen till strategisk nivå"),
+    "read_new_effort": _l("Öppnade nytt förbättringsarbete från ärendet"),
     "triage_confirm": _l("Sorterade ärendet"),
     "reroute": _l("Styrde om till en annan grupp"),
     "share": _l("Delade med en annan grupp"),

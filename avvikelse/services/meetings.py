@@ -11,6 +11,8 @@ from ..models import (
     Action,
     Assignment,
     Attendance,
+    Cluster,
+    ClusterCase,
     Decision,
     DecisionOutcome,
     Deviation,
@@ -1069,3 +1071,18 @@ def _postpone(matter: Matter, *, now: datetime) -> Matter:
     db.session.add(copy)
     _place_on(copy, following_meeting(matter.meeting))
     return copy
+
+
+def agenda_case_ids(matters) -> list[int]:
+    """The cases whose content these matters show (for the read log, DESIGN §10): each
+    matter's own case, and a cluster matter's cases, which its föredragning lists."""
+    ids = [m.deviation_id for m in matters if m.deviation_id is not None]
+    cluster_matters = [m.id for m in matters if m.kind is MatterKind.CLUSTER]
+    if cluster_matters:
+        ids += db.session.scalars(
+            select(ClusterCase.deviation_id)
+            .join(Cluster, ClusterCase.cluster_id == Cluster.id)
+            .where(Cluster.matter_id.in_(cluster_matters), ClusterCase.removed_at.is_(None))
+            .order_by(ClusterCase.deviation_id)
+        )
+    return ids

@@ -27,6 +27,7 @@ from ..permissions import (
     visible_deviations,
 )
 from ..services import clusters, dates, improvement
+from ..services.audit import log_reads
 from ..services.errors import WorkflowError
 from ..services.meetings import meeting_date
 from .steps import Done, back_with_flash, run_step
@@ -134,25 +135,27 @@ def _render_detail(
         presentation_form = PresentationForm(
             formdata=None, obj=clusters.cluster_presentation(cluster, viewer=current_user)
         )
-    return (
-        render_template(
-            "clusters/detail.html",
-            cluster=cluster,
-            cases=shown,
-            hidden=hidden,
-            summary=clusters.summarize(shown),
-            questions=clusters.four_questions(cluster, shown),
-            timeline=clusters.timeline(cluster, events, {d.id: d.number for d in shown}),
-            can_manage=can_manage_cluster(current_user, cluster),
-            add_form=add_form or AddCaseForm(formdata=None),
-            remove_form=RemoveCaseForm(formdata=None),
-            presentation_form=presentation_form,
-            questions_form=questions_form
-            or FourQuestionsForm(formdata=None, obj=improvement.cluster_questions(cluster)),
-            meeting_date=meeting_date,
-        ),
-        status,
+    html = render_template(
+        "clusters/detail.html",
+        cluster=cluster,
+        cases=shown,
+        hidden=hidden,
+        summary=clusters.summarize(shown),
+        questions=clusters.four_questions(cluster, shown),
+        timeline=clusters.timeline(cluster, events, {d.id: d.number for d in shown}),
+        can_manage=can_manage_cluster(current_user, cluster),
+        add_form=add_form or AddCaseForm(formdata=None),
+        remove_form=RemoveCaseForm(formdata=None),
+        presentation_form=presentation_form,
+        questions_form=questions_form
+        or FourQuestionsForm(formdata=None, obj=improvement.cluster_questions(cluster)),
+        meeting_date=meeting_date,
     )
+    log_reads(
+        current_user, "read_cluster", [d.id for d in shown], now=dates.now(), detail=cluster.name
+    )
+    db.session.commit()
+    return html, status
 
 
 @bp.get("/<int:cluster_id>", endpoint="detail")

@@ -151,13 +151,13 @@ def _effort_form(formdata=None) -> forms.EffortForm:
     return form
 
 
-def _source_case(value, now):
+def _source_case(value, now, action):
     """The case an effort starts from: only its managers start one (the group decides)."""
     if not value:
         return None
     if not str(value).isdigit():
         abort(404)
-    deviation = get_deviation_or_404(int(value), current_user, now=now, action="start_effort")
+    deviation = get_deviation_or_404(int(value), current_user, now=now, action=action)
     require(can_answer_case_questions(current_user, deviation))
     return deviation
 
@@ -193,9 +193,10 @@ class Source:
     decision: object = None
 
     @classmethod
-    def read(cls, values, now) -> "Source":
+    def read(cls, values, now, *, action: str = "read_new_effort") -> "Source":
+        """`action` logs the source case's read: opening the form, or starting the effort."""
         return cls(
-            _source_case(values.get("deviation"), now),
+            _source_case(values.get("deviation"), now, action),
             _source_cluster(values.get("cluster")),
             _source_decision(values.get("decision")),
         )
@@ -244,7 +245,7 @@ def new():
         "cluster": form.cluster.data,
         "decision": form.decision.data,
     }
-    source = Source.read(values, now)
+    source = Source.read(values, now, action="start_effort")
 
     def call() -> Done:
         effort = service.start_effort(
@@ -498,7 +499,7 @@ def case_questions(deviation_id: int):
         return _("Svaren på de fyra frågorna är sparade.")
 
     def refused(form, status: int):
-        current = get_deviation_or_404(deviation_id, current_user, now=now, action="four_questions")
+        current = get_deviation_or_404(deviation_id, current_user, now=now, action="view")
         db.session.commit()
         html = render_template(
             "improvement/case_questions.html",

@@ -45,6 +45,7 @@ from ..permissions import (
 )
 from ..services import agenda, case_page, dates, documents
 from ..services import meetings as service
+from ..services.audit import log_reads
 from ..services.dates import local_today
 from ..services.errors import WorkflowError
 from ..services.meeting_deadlines import meeting_deadlines
@@ -77,6 +78,18 @@ def _matter_or_404(matter_id: int) -> Matter:
     if matter is None or not can_view_meetings(current_user, matter.group):
         abort(404)
     return matter
+
+
+def log_agenda_read(action: str, matters, *, group: Group, meeting: Meeting | None) -> None:
+    """Log the read of every case the page showed (DESIGN §10) and commit it, after rendering
+    (nothing is expired mid-page) and before the page is sent."""
+    detail = group.display_name
+    if meeting is not None:
+        detail += f" {_day(meeting).isoformat()}"
+    log_reads(
+        current_user, action, service.agenda_case_ids(matters), now=dates.now(), detail=detail
+    )
+    db.session.commit()
 
 
 # --- Rows for the templates ------------------------------------------------------------------
@@ -442,7 +455,10 @@ def edit_matter(matter_id: int):
         ), status
 
     if request.method == "GET":
-        return render(form)
+        html = render(form)
+        # Opening the föredragning to edit it is a read of its case, not yet a change.
+        log_agenda_read("read_presentation", [matter], group=matter.group, meeting=matter.meeting)
+        return html
 
     def call() -> str:
         service.update_presentation(
@@ -573,6 +589,7 @@ def _render_meeting(meeting: Meeting, now, failure: Failure | None = None, statu
         can_refer_upward=service.can_refer_upward(meeting.group),
         DecisionOutcome=DecisionOutcome,
     )
+    log_agenda_read("read_meeting", meeting.matters, group=meeting.group, meeting=meeting)
     return html, status
 
 
@@ -584,24 +601,24 @@ def detail(meeting_id: int):
 @bp.get("/<int:meeting_id>/kallelse")
 def notice(meeting_id: int):
     meeting = _meeting_or_404(meeting_id)
-    return render_template(
+    html = render_template(
         "meetings/notice.html",
         meeting=meeting,
         row=_row(meeting, dates.now()),
         statements=documents.notice_statements(meeting),
         button=EmptyForm(),
     )
+    log_agenda_read("read_notice", meeting.matters, group=meeting.group, meeting=meeting)
+    return html
 
 
 @bp.get("/<int:meeting_id>/kallelse.pdf", endpoint="notice_pdf")
 def notice_pdf(meeting_id: int):
     meeting = _meeting_or_404(meeting_id)
-    return pdf_download(
-        documents.notice_pdf(meeting),
-        _("kallelse"),
-        meeting.group.display_name,
-        _day(meeting).isoformat(),
-    )
+    parts = (_("kallelse"), meeting.group.display_name, _day(meeting).isoformat())
+    data = documents.notice_pdf(meeting)
+    log_agenda_read("read_notice_pdf", meeting.matters, group=meeting.group, meeting=meeting)
+    return pdf_download(data, *parts)
 
 
 def _button(meeting_or_matter, run: Callable[[object], str], *, allowed: bool, back: str):

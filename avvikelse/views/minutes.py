@@ -27,6 +27,7 @@ from ..services import dates, documents
 from ..services import minutes as service
 from ..services.dates import STOCKHOLM, local_today
 from . import pdf_download
+from .meetings import log_agenda_read
 from .steps import back_with_flash, run_step
 
 bp = Blueprint("minutes", __name__, url_prefix="/moten")
@@ -122,7 +123,10 @@ def _render(meeting: Meeting, *, version: int | None = None, failed=None, status
 @bp.get("/<int:meeting_id>/protokoll")
 def detail(meeting_id: int):
     meeting = _meeting_or_404(meeting_id)
-    return _render(meeting, version=request.args.get("version", type=int))
+    page = _render(meeting, version=request.args.get("version", type=int))
+    if service.latest_minutes(meeting) is not None:  # before a draft, no matter is shown
+        log_agenda_read("read_minutes", meeting.matters, group=meeting.group, meeting=meeting)
+    return page
 
 
 @bp.get("/<int:meeting_id>/protokoll.pdf", endpoint="pdf")
@@ -132,11 +136,10 @@ def pdf(meeting_id: int):
     shown = _version_or_404(meeting, request.args.get("version", type=int))
     if shown is None:
         abort(404)
-    return pdf_download(
-        documents.minutes_pdf(shown, public=False),
-        *minutes_file_name(shown),
-        *([] if shown.is_approved else [_("utkast")]),
-    )
+    data = documents.minutes_pdf(shown, public=False)
+    parts = (*minutes_file_name(shown), *([] if shown.is_approved else [_("utkast")]))
+    log_agenda_read("read_minutes_pdf", meeting.matters, group=meeting.group, meeting=meeting)
+    return pdf_download(data, *parts)
 
 
 def minutes_file_name(minutes) -> list[str]:

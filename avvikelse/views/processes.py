@@ -24,6 +24,7 @@ from ..permissions import (
 )
 from ..services import dates
 from ..services import improvement as service
+from ..services.audit import log_reads
 from ..services.dates import local_today
 from ..services.meetings import meeting_date
 from .improvement import indicator_form, indicator_spec
@@ -144,6 +145,14 @@ def _render_council(process, now, failed=None, status: int = 200):
         page=page,
         can_manage=can_manage_process(current_user, process),
     )
+    log_reads(
+        current_user,
+        "read_council",
+        [d.id for d in page.case_proposals],
+        now=dates.now(),
+        detail=process.name,
+    )
+    db.session.commit()
     return html, status
 
 

@@ -192,7 +192,13 @@ def mark_general(deviation_id: int):
 def hand_over_case(deviation_id: int):
     """A single case to LSVO with a prefilled föredragning."""
     now = dates.now()
-    deviation = get_deviation_or_404(deviation_id, current_user, now=now, action="hand_over")
+    # Opening the page is a read; the hand-over itself is logged by the step (services).
+    deviation = get_deviation_or_404(
+        deviation_id,
+        current_user,
+        now=now,
+        action="read_hand_over" if request.method == "GET" else "hand_over",
+    )
     allowed = can_hand_over_with_presentation(current_user, deviation)
     if request.method == "GET":
         # Like every case page, readable by whoever sees the case; only managers get the form.
@@ -218,7 +224,7 @@ def hand_over_case(deviation_id: int):
         return _agenda_message(matter)
 
     def refused(form, status: int):
-        current = get_deviation_or_404(deviation_id, current_user, now=now, action="hand_over")
+        current = get_deviation_or_404(deviation_id, current_user, now=now, action="read_hand_over")
         db.session.commit()
         return render_template("recurrence/hand_over.html", form=form, deviation=current), status
 

@@ -3,6 +3,9 @@
 from flask import Blueprint, render_template, request
 from flask_login import current_user
 
+from ..extensions import db
+from ..services import dates
+from ..services.audit import log_reads
 from ..services.search import search
 
 bp = Blueprint("search", __name__, url_prefix="/sok")
@@ -13,4 +16,12 @@ def index():
     query = (request.args.get("q") or "").strip()[:200]
     page = request.args.get("sida", default=0, type=int)
     result = search(current_user, query, page=page) if query else None
-    return render_template("search/index.html", query=query, result=result)
+    html = render_template("search/index.html", query=query, result=result)
+    if result is not None and result.hits:
+        # A hit shows the case's text around the match: a read of each case shown (DESIGN §10).
+        # The query is not logged: it may hold what the personal-data guard keeps out of cases.
+        log_reads(
+            current_user, "read_search", [hit.deviation.id for hit in result.hits], now=dates.now()
+        )
+        db.session.commit()
+    return html

@@ -56,12 +56,17 @@ def rows(page: str) -> list[str]:
 
 
 def keys_written_in_the_code() -> set[str]:
-    """Every audit key the code writes: log_access(actor, "key", ...), the action= of
-    get_deviation_or_404 and the case page's step keys (views/deviations.py _take_step)."""
+    """Every audit key the code writes: log_access(actor, "key", ...), log_reads(actor, "key",
+    ...), log_agenda_read("key", ...), the action= of get_deviation_or_404 and the case page's
+    step keys (views/deviations.py _take_step)."""
     from avvikelse.views.deviations import STEP_FORMS
 
     keys = {"view", *STEP_FORMS}
-    patterns = (r'log_access\(\s*\w+,\s*"(\w+)"', r'\baction="(\w+)"')
+    patterns = (
+        r'log_(?:access|reads)\(\s*\w+,\s*"(\w+)"',
+        r'log_agenda_read\(\s*"(\w+)"',
+        r'\baction="(\w+)"',
+    )
     for path in (ROOT / "avvikelse").rglob("*.py"):
         text = path.read_text(encoding="utf-8")
         for pattern in patterns:
@@ -71,7 +76,7 @@ def keys_written_in_the_code() -> set[str]:
 
 def test_every_audit_key_in_the_code_has_a_swedish_title():
     keys = keys_written_in_the_code()
-    assert {"meeting_moved", "add_action", "four_questions"} <= keys
+    assert {"meeting_moved", "add_action", "four_questions", "read_search", "read_notice"} <= keys
     assert not keys - ACTION_TITLES.keys()
 
 
