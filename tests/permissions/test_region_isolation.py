@@ -127,8 +127,8 @@ def _complete(home: Region) -> None:
         select(Decision)
         .join(Matter, Decision.matter_id == Matter.id)
         .join(Group, Matter.group_id == Group.id)
-        .where(Group.region_id == home.id, Group.level == GroupLevel.STRATEGIC)
-        .order_by(Decision.id)
+        .where(Group.region_id == home.id)
+        .order_by((Group.level == GroupLevel.STRATEGIC).desc(), Decision.id)
     )
     tactical = db.session.scalar(
         select(Group)
@@ -243,8 +243,8 @@ def objects(home: Region) -> list[tuple[frozenset[str], dict[str, object]]]:
             .order_by(Matter.id)
         ),
         "direction": "upp",
-        "group_id": decision.matter.group_id,
-        "decision_id": decision.id,
+        "group_id": minutes.meeting.group_id,
+        "decision_id": decision.id if decision is not None else None,
         "assignment_id": _first(
             select(Assignment.id)
             .join(Group, Assignment.to_group_id == Group.id)
@@ -355,17 +355,19 @@ def list_urls(app, found) -> list[str]:
     cluster = next(values for _b, values in found if "cluster_id" in values)
     draft = next(values for _b, values in found if "draft_id" in values)
     organization = case["organization_id"]
+    category = next(values for _b, values in found if "category_id" in values)["category_id"]
     return [
         *pages,
         f"/arenden?grupp={meeting['group_id']}",
         f"/inkorg/grupp?grupp={meeting['group_id']}",
         f"/moten/arshjul?ar={TEST_NOW.year}",
-        f"/aterkommande/liknande?category_id=1&concerned_organization_ids={organization}",
-        f"/aterkommande/liknande?format=html&category_id=1&concerned_organization_ids={organization}",
+        f"/aterkommande/liknande?category_id={category}&concerned_organization_ids={organization}",
+        f"/aterkommande/liknande?format=html&category_id={category}"
+        f"&concerned_organization_ids={organization}",
         f"/forbattring/nytt?process={process['process_id']}",
         f"/forbattring/nytt?avvikelse={case['deviation_id']}",
         f"/forbattring/nytt?kluster={cluster['cluster_id']}",
-        f"/forbattring/nytt?beslut={meeting['decision_id']}",
+        f"/forbattring/nytt?beslut={meeting['decision_id'] or 0}",
         f"/rapportera?utkast={draft['draft_id']}",
     ]
 
@@ -406,6 +408,12 @@ def walk(app, roles, found, markers):
             counts[role] += 1
             if response.status_code != 404:
                 leaks.append(f"{role} {method} {url} ({endpoint}): {response.status_code}")
+        # A cluster is made for a group named in the form, not the URL.
+        group_id = next(values for _b, values in found if "meeting_id" in values)["group_id"]
+        response = client.post("/kluster/nytt", data={"group_id": group_id})
+        counts[role] += 1
+        if response.status_code != 404:
+            leaks.append(f"{role} POST /kluster/nytt group_id={group_id}: {response.status_code}")
         for url in pages + [f"/sok/?q={word}" for word in SEARCH_WORDS]:
             response = client.get(url)
             counts[role] += 1
@@ -417,7 +425,8 @@ def walk(app, roles, found, markers):
 
 
 def test_every_route_with_an_id_is_walked(walked):
-    routes, unfilled, _counts, _leaks = walked
+    routes, unfilled, counts, _leaks = walked
+    assert set(counts) == set(ROLES)
     assert not unfilled, f"no Blekinge object for these routes' ids: {unfilled}"
     endpoints = {endpoint for endpoint, _method, _url in routes}
     assert {
