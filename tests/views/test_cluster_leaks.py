@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from avvikelse.extensions import db
-from avvikelse.models import Cluster, Deviation, Group, Process, User
+from avvikelse.models import Cluster, Deviation, EffortKind, Group, Process, User
 from avvikelse.services import clusters, dates, improvement
 from avvikelse.services import deviations as workflow
 
@@ -171,3 +171,32 @@ def test_council_links_the_case_for_a_member_who_may_open_it(app, client, auth, 
     page = client.get(f"/processer/{council_world['process']}/processrad").get_data(as_text=True)
     assert f'<a href="/avvikelser/{council_world["case"]}">{council_world["number"]}</a>' in page
     assert "Stina Personal" not in page
+
+
+def test_effort_names_its_case_only_to_whoever_may_open_it(app, client, auth, council_world):
+    """The processråd's members read an effort of their process; its source case stays the
+    group's (the same rule as the case proposals above)."""
+    with app.app_context():
+        chair = db.session.scalar(select(User).where(User.email == "chair@test.example"))
+        effort = improvement.start_effort(
+            title="Checklista vid utskrivning",
+            kind=EffortKind.SMALL_ADJUSTMENT,
+            owner_group=db.session.scalar(
+                select(Group).where(Group.name == "Samverkansgrupp Äldre")
+            ),
+            process=db.session.get(Process, council_world["process"]),
+            deviation=db.session.get(Deviation, council_world["case"]),
+            actor=chair,
+            now=dates.now(),
+        )
+        db.session.commit()
+        effort_id = effort.id
+    auth.login("lsvo.member@test.example")
+    page = client.get(f"/forbattring/{effort_id}").get_data(as_text=True)
+    assert "Checklista vid utskrivning" in page
+    assert council_world["number"] not in page
+    assert "ärende som du inte kan öppna" in page
+    auth.logout()
+    auth.login("chair@test.example")
+    page = client.get(f"/forbattring/{effort_id}").get_data(as_text=True)
+    assert council_world["number"] in page
