@@ -192,7 +192,7 @@ def mark_general(deviation_id: int):
 def hand_over_case(deviation_id: int):
     """A single case to LSVO with a prefilled föredragning."""
     now = dates.now()
-    # Opening the page is a read; the hand-over itself is logged by the step (services).
+    # Opening the page is a read of the case; only the POST is the hand-over step.
     deviation = get_deviation_or_404(
         deviation_id,
         current_user,
