@@ -6,12 +6,13 @@ functions and organizations instead of names, case numbers and categories instea
 matters' titles, and no discussion text.
 """
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import DecisionOutcome, Group, MatterKind, Meeting, MembershipRole, Minutes
-from ..services import documents
+from ..models import DecisionOutcome, Group, MatterKind, Meeting, MembershipRole, Minutes, Region
+from ..services import dates, documents, public_statistics
 from ..services import minutes as service
 from . import pdf_download
 from .minutes import local, minutes_file_name
@@ -71,3 +72,33 @@ def minutes(minutes_id: int):
 def minutes_pdf(minutes_id: int):
     shown = _approved_or_404(minutes_id)
     return pdf_download(documents.minutes_pdf(shown, public=True), *minutes_file_name(shown))
+
+
+@bp.get("/oppen-statistik", endpoint="statistics_index")
+def statistics_index():
+    """The regions; with only one there is nothing to choose."""
+    regions = public_statistics.public_regions()
+    if len(regions) == 1:
+        return redirect(url_for(".statistics", region_key=regions[0].key))
+    return render_template("public/statistics_index.html", regions=regions)
+
+
+@bp.get("/oppen-statistik/<region_key>", endpoint="statistics")
+def statistics(region_key: str):
+    region = db.session.scalar(select(Region).where(Region.key == region_key))
+    if region is None:
+        abort(404)
+    years = public_statistics.years(region.id)
+    year = request.args.get("ar", type=int)
+    if year not in years:
+        year = years[0] if years else dates.local_today(dates.now()).year
+    stats = public_statistics.region_statistics(
+        region, year, quarter_label=lambda q: _("Kvartal %(n)d", n=q)
+    )
+    return render_template(
+        "public/statistics.html",
+        stats=stats,
+        bars=public_statistics.bars(stats.quarters.rows),
+        small=public_statistics.SMALL,
+        Mark=public_statistics.Mark,
+    )
