@@ -53,7 +53,8 @@ def prepare(url: str, rows: int) -> float:
         else:
             db.create_all()
         started = time.perf_counter()
-        generate(Plan(rows=rows, regions=1, patterns=max(rows // 20, 10)))
+        # One region has 30 × 14 (category, municipality) keys: a pattern needs its own key.
+        generate(Plan(rows=rows, regions=1, patterns=min(rows // 20, 200)))
         kommun, region_org = (
             db.session.scalar(
                 select(Organization).where(Organization.kind == kind).order_by(Organization.id)
@@ -139,7 +140,7 @@ def main(argv=None) -> int:
     for rows in sizes:
         url = args.database or f"sqlite:///{folder / f'export{rows}'}.sqlite"
         generated = prepare(url, rows)
-        print(f"{rows} deviations generated in {generated:.1f} s")
+        print(f"{rows} deviations generated in {generated:.1f} s", flush=True)
         for email in (ADMIN, COORDINATOR):
             visible = _row_count(url, email)
             for kind in ("csv", "xlsx"):
@@ -153,7 +154,8 @@ def main(argv=None) -> int:
                 print(
                     f"  {r['kind']:4} as {r['user']:11} {visible:7d} rows: "
                     f"{r['seconds']:6.1f} s, {r['bytes'] / 2**20:6.1f} MiB file, "
-                    f"RSS {r['rss_before_mib']:.0f} MiB before, peak {r['peak_mib']:.0f} MiB"
+                    f"RSS {r['rss_before_mib']:.0f} MiB before, peak {r['peak_mib']:.0f} MiB",
+                    flush=True,
                 )
     return 0
 

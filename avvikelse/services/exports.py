@@ -214,8 +214,11 @@ def csv_chunks(rows: Iterable[list]) -> Iterator[str]:
 
 
 def _xlsx_cell(sheet, value):
-    """Text stays text: openpyxl would store "=..." typed by a reporter as a formula."""
+    """Text stays text: openpyxl would store "=..." typed by a reporter as a formula. An empty
+    text is no cell at all, which openpyxl skips (it spends most of an export per cell)."""
     if isinstance(value, str):
+        if not value:
+            return None
         value = ILLEGAL_XML.sub("", value)
         if value.startswith("="):
             cell = WriteOnlyCell(sheet, value=value)

@@ -56,7 +56,8 @@ def read_csv(response) -> list[dict]:
 def read_xlsx(response) -> list[dict]:
     sheet = load_workbook(io.BytesIO(response.get_data()), read_only=True).active
     header, *rows = [list(row) for row in sheet.iter_rows(values_only=True)]
-    return [dict(zip(header, row, strict=True)) for row in rows]
+    # A row ends at its last non-empty cell: empty texts are not written.
+    return [dict(zip(header, row + [None] * (len(header) - len(row)), strict=True)) for row in rows]
 
 
 def numbers(rows) -> set[str]:
