@@ -206,7 +206,10 @@ def pair_counts(region_id: int, year: int) -> list[tuple[str, str, int]]:
 
 @dataclass(frozen=True)
 class RegionStatistics:
-    region: Region
+    """Plain values only, so that a copy can be kept between requests."""
+
+    region_key: str
+    region_name: str
     year: int
     years: list[int]
     quarters: Table
@@ -217,7 +220,8 @@ class RegionStatistics:
 def region_statistics(region: Region, year: int, *, quarter_label) -> RegionStatistics:
     pairs = [(f"{source} → {target}", n) for source, target, n in pair_counts(region.id, year)]
     return RegionStatistics(
-        region=region,
+        region_key=region.key,
+        region_name=region.name,
         year=year,
         years=years(region.id),
         quarters=table(

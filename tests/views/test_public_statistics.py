@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 
 from avvikelse.extensions import db
-from avvikelse.models import DeviationState, TargetGroup
+from avvikelse.models import Deviation, DeviationState, TargetGroup
 from avvikelse.services import dates
 from avvikelse.services.deviations import submit_deviation
 
@@ -155,3 +155,22 @@ def test_index_and_minutes_list_link_the_statistics(client, w):
 def test_a_year_without_data_falls_back_to_the_latest(client, w):
     page = client.get(f"/oppen-statistik/{w['region_key']}?ar=1999").get_data(as_text=True)
     assert f"Ärenden per kvartal {w['year']}" in page
+
+
+def test_figures_are_kept_ten_minutes(app, client, clock, w):
+    """Anyone may ask, so a worker keeps the counts for a while; a newly closed case shows up
+    once that while is over."""
+    url = f"/oppen-statistik/{w['region_key']}?ar={w['year']}"
+    caption = f"Ärenden per kvartal {w['year']}"
+    assert table_cells(client.get(url).get_data(as_text=True), caption)["Totalt"] == "21"
+    with app.app_context():
+        late = db.session.scalar(
+            db.select(Deviation).where(Deviation.state == DeviationState.AWAITING_ANSWERS)
+        )
+        late.state = DeviationState.ESCALATED
+        late.escalated_at = dates.now()
+        db.session.commit()
+    clock.advance(timedelta(minutes=9))
+    assert table_cells(client.get(url).get_data(as_text=True), caption)["Totalt"] == "21"
+    clock.advance(timedelta(minutes=2))
+    assert table_cells(client.get(url).get_data(as_text=True), caption)["Totalt"] == "22"
