@@ -6,6 +6,7 @@ functions and organizations instead of names, case numbers and categories instea
 matters' titles, and no discussion text.
 """
 
+import re
 from datetime import timedelta
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
@@ -24,6 +25,7 @@ bp = Blueprint("public", __name__)
 
 PAGE_SIZE = 50
 STATISTICS_CACHE = timedelta(minutes=10)
+REGION_KEY = re.compile(r"[a-z0-9][a-z0-9-]{0,59}")
 
 
 @bp.get("/protokoll", endpoint="minutes_list")
@@ -103,6 +105,9 @@ def _cached(key, compute):
 
 @bp.get("/oppen-statistik/<region_key>", endpoint="statistics")
 def statistics(region_key: str):
+    # Only what a region key can be reaches the database (PostgreSQL refuses a NUL in text).
+    if not REGION_KEY.fullmatch(region_key):
+        abort(404)
     region = db.session.scalar(select(Region).where(Region.key == region_key))
     if region is None:
         abort(404)

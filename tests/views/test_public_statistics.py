@@ -144,6 +144,8 @@ def test_each_region_counts_its_own(client, w):
     )
     assert table_cells(page, f"Ärenden per kvartal {w['year']}")["Totalt"] == "&lt;5"
     assert client.get("/oppen-statistik/finns-inte").status_code == 404
+    assert client.get("/oppen-statistik/%00").status_code == 404
+    assert client.get(f"/oppen-statistik/{w['region_key']}?ar={2**70}").status_code == 200
 
 
 def test_index_and_minutes_list_link_the_statistics(client, w):
