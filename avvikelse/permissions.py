@@ -37,6 +37,8 @@ PUBLIC_ENDPOINTS = frozenset(
         "public.minutes",
         "public.minutes_list",
         "public.minutes_pdf",
+        "public.statistics",
+        "public.statistics_index",
         "static",
     }
 )

@@ -154,6 +154,8 @@ class Deviation(db.Model):
         Index("ix_deviations_group_state", "group_id", "state", "submitted_at", "id"),
         Index("ix_deviations_reporter", "reporter_id", "submitted_at", "id"),
         Index("ix_deviations_reporter_org", "reporter_organization_id", "submitted_at", "id"),
+        # A region's cases of a period: the public statistics count a year at a time.
+        Index("ix_deviations_region_submitted", "region_id", "submitted_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

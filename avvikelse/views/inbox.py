@@ -4,7 +4,17 @@ Every list comes from services/case_lists.py, built on the visibility rule. Thes
 read, except Notiser, which marks notifications read (one commit per request).
 """
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -12,7 +22,8 @@ from ..extensions import db
 from ..forms import EmptyForm
 from ..forms.inbox import CaseFilterForm
 from ..permissions import manages_group
-from ..services import case_lists, dates
+from ..services import case_lists, dates, exports
+from ..services.audit import log_access
 from ..services.dates import local_today
 from ..services.notifications import mark_read, unread_count
 from .auth import safe_next
@@ -21,6 +32,13 @@ bp = Blueprint("inbox", __name__)
 
 # The case list's own query parameters, kept in the next-page link.
 CASE_LIST_ARGS = ("status", "grupp", "kategori", "organisation", "fran", "till", "risk", "per_page")
+# The filters an export keeps: everything but the page size.
+FILTER_ARGS = CASE_LIST_ARGS[:-1]
+
+EXPORT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 
 
 @bp.app_template_global()
@@ -64,7 +82,37 @@ def cases():
         count=case_lists.count_cases(current_user, filters),
         count_cap=case_lists.COUNT_CAP,
         list_args=_list_args(),
+        export_args={k: v for k, v in _list_args().items() if k in FILTER_ARGS},
         today=_today(),
+    )
+
+
+@bp.route("/arenden.<kind>")
+def export(kind: str):
+    """The filtered list as a file. The export is logged and committed before the first row is
+    read, so an export that breaks off half-way is in the audit log all the same."""
+    if kind not in EXPORT_TYPES:
+        abort(404)
+    form = CaseFilterForm(request.args, options=case_lists.filter_options(current_user))
+    if not form.validate():
+        return render_template(
+            "inbox/cases.html", form=form, page=None, list_args=_list_args()
+        ), 422
+    now = dates.now()
+    filters = {key: request.args[key] for key in FILTER_ARGS if request.args.get(key)}
+    detail = " ".join([kind, *(f"{key}={value}" for key, value in filters.items())])
+    log_access(current_user, "export_cases", now=now, detail=detail)
+    db.session.commit()
+    rows = exports.case_rows(current_user, form.to_filters())
+    if kind == "csv":
+        chunks = exports.csv_chunks(rows)
+    else:
+        chunks = exports.xlsx_chunks(rows, sheet_title=_("Ärenden"))
+    name = f"arenden-{dates.local(now):%Y%m%d-%H%M}.{kind}"
+    return Response(
+        stream_with_context(chunks),
+        mimetype=EXPORT_TYPES[kind],
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 
 

@@ -6,12 +6,17 @@ functions and organizations instead of names, case numbers and categories instea
 matters' titles, and no discussion text.
 """
 
-from flask import Blueprint, abort, render_template, request
+import re
+from datetime import timedelta
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import DecisionOutcome, Group, MatterKind, Meeting, MembershipRole, Minutes
-from ..services import documents
+from ..models import DecisionOutcome, Group, MatterKind, Meeting, MembershipRole, Minutes, Region
+from ..services import dates, documents, public_statistics
 from ..services import minutes as service
 from . import pdf_download
 from .minutes import local, minutes_file_name
@@ -19,6 +24,8 @@ from .minutes import local, minutes_file_name
 bp = Blueprint("public", __name__)
 
 PAGE_SIZE = 50
+STATISTICS_CACHE = timedelta(minutes=10)
+REGION_KEY = re.compile(r"[a-z0-9][a-z0-9-]{0,59}")
 
 
 @bp.get("/protokoll", endpoint="minutes_list")
@@ -71,3 +78,54 @@ def minutes(minutes_id: int):
 def minutes_pdf(minutes_id: int):
     shown = _approved_or_404(minutes_id)
     return pdf_download(documents.minutes_pdf(shown, public=True), *minutes_file_name(shown))
+
+
+@bp.get("/oppen-statistik", endpoint="statistics_index")
+def statistics_index():
+    """The regions; with only one there is nothing to choose."""
+    regions = public_statistics.public_regions()
+    if len(regions) == 1:
+        return redirect(url_for(".statistics", region_key=regions[0].key))
+    return render_template("public/statistics_index.html", regions=regions)
+
+
+def _cached(key, compute):
+    """Public statistics are counted over a region's whole history and anyone may ask for them,
+    so each worker keeps a result for STATISTICS_CACHE (the page says so). The keys are few:
+    region, a year that has data, language."""
+    cache = current_app.extensions.setdefault("public_statistics", {})
+    now = dates.now()
+    kept = cache.get(key)
+    if kept is not None and kept[0] > now:
+        return kept[1]
+    value = compute()
+    cache[key] = (now + STATISTICS_CACHE, value)
+    return value
+
+
+@bp.get("/oppen-statistik/<region_key>", endpoint="statistics")
+def statistics(region_key: str):
+    # Only what a region key can be reaches the database (PostgreSQL refuses a NUL in text).
+    if not REGION_KEY.fullmatch(region_key):
+        abort(404)
+    region = db.session.scalar(select(Region).where(Region.key == region_key))
+    if region is None:
+        abort(404)
+    years = _cached((region.id, "years"), lambda: public_statistics.years(region.id))
+    year = request.args.get("ar", type=int)
+    if year not in years:
+        year = years[0] if years else dates.local_today(dates.now()).year
+    stats = _cached(
+        (region.id, year, str(get_locale())),
+        lambda: public_statistics.region_statistics(
+            region, year, quarter_label=lambda q: _("Kvartal %(n)d", n=q)
+        ),
+    )
+    return render_template(
+        "public/statistics.html",
+        stats=stats,
+        bars=public_statistics.bars(stats.quarters.rows),
+        small=public_statistics.SMALL,
+        cache_minutes=int(STATISTICS_CACHE.total_seconds() // 60),
+        Mark=public_statistics.Mark,
+    )
