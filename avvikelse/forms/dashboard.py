@@ -24,6 +24,11 @@ class DashboardFilterForm(FlaskForm):
     def __init__(self, *args, options: FilterOptions, default: Filters, **kwargs):
         super().__init__(*args, **kwargs)
         self.default = default
+        # The period shown is the period counted, also when the user has not picked one.
+        if not any(self.fran.raw_data or ()):
+            self.fran.data = default.start
+        if not any(self.till.raw_data or ()):
+            self.till.data = default.end
         self.grupp.choices = row_options(options.groups, empty=_l("Alla grupper"))
         self.kategori.choices = row_options(
             [category for category, _depth in options.categories],
@@ -44,7 +49,7 @@ class DashboardFilterForm(FlaskForm):
         return True
 
     def _period(self):
-        return self.fran.data or self.default.start, self.till.data or self.default.end
+        return self.fran.data, self.till.data
 
     def to_filters(self) -> Filters:
         start, end = self._period()

@@ -148,7 +148,7 @@ class Pareto:
 def pareto(counts: list[Count], *, width=640, height=240) -> Pareto:
     left, right, top, bottom = 48, 48, 16, height - 32
     highest = max((c.count for c in counts), default=0) or 1
-    slot = (width - left - right) / max(len(counts), 1)
+    slot = min((width - left - right) / max(len(counts), 1), 64)
     bars, points = [], []
     for rank, c in enumerate(counts, start=1):
         x = left + (rank - 1) * slot

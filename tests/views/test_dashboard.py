@@ -40,6 +40,9 @@ def test_chair_sees_the_dashboard_and_filters_it(client, auth, w):
     filtered = client.get(f"/uppfoljning?kategori={w['category_b']}").get_data(as_text=True)
     assert summary_count(filtered) == 2
     assert "1 filter valt" in filtered
+    empty = client.get("/uppfoljning?fran=&till=&grupp=")
+    assert empty.status_code == 200
+    assert summary_count(empty.get_data(as_text=True)) == 5
 
 
 def test_coordinator_counts_their_organizations_cases(client, auth, w):
