@@ -169,7 +169,9 @@ def pareto(counts: list[Count], *, width=640, height=240) -> Pareto:
 
 
 @dataclass
-class Dashboard:
+class Figures:
+    """What a set of cases adds up to: the dashboard's and the annual report's shared part."""
+
     filters: Filters
     total: int
     months: list[Count]
@@ -181,23 +183,35 @@ class Dashboard:
     matrix: Matrix
     lead_times: list[StepTimes]
     answer_times: list[LeadTime]
-    overdue_answers: list[Count]
-    open_clusters: list[Cluster]
-    follow_ups_due: list[Decision]
     closed: int
     closed_with_feedback: int
     closed_without_wish: int
-    summary: list[str] = field(default_factory=list)
 
     @property
     def feedback_share(self) -> float | None:
         return self.closed_with_feedback / self.closed if self.closed else None
 
 
+@dataclass
+class Dashboard(Figures):
+    """The figures plus what needs doing now, for the user's own view."""
+
+    overdue_answers: list[Count] = field(default_factory=list)
+    open_clusters: list[Cluster] = field(default_factory=list)
+    follow_ups_due: list[Decision] = field(default_factory=list)
+    summary: list[str] = field(default_factory=list)
+
+
 def scoped_cases(user, filters: Filters):
-    """The visible cases reported in the period, narrowed by group, category and organization
-    (reporting or concerned): the one base every figure and export starts from."""
-    query = visible_deviations(user).where(
+    """The visible cases narrowed by the filters: the one base every dashboard figure and
+    export starts from."""
+    return narrowed(visible_deviations(user), filters)
+
+
+def narrowed(query, filters: Filters):
+    """Cases reported in the period, of the group and category, reported by or concerning the
+    organization."""
+    query = query.where(
         Deviation.submitted_at >= local_midnight(filters.start),
         Deviation.submitted_at < local_midnight(date.fromordinal(filters.end.toordinal() + 1)),
     )
@@ -534,12 +548,12 @@ def _feedback(base) -> tuple[int, int, int]:
     return int(total or 0), int(with_feedback or 0), int(declined or 0)
 
 
-def build(user, filters: Filters, *, now: datetime) -> Dashboard:
-    base = scoped_cases(user, filters)
+def figures(base, filters: Filters) -> Figures:
+    """The figures of the cases `base` selects (already narrowed to the period)."""
     months = _months(base, filters)
     categories = _categories(base)
     closed, with_feedback, declined = _feedback(base)
-    board = Dashboard(
+    return Figures(
         filters=filters,
         total=sum(c.count for c in months),
         months=months,
@@ -551,18 +565,25 @@ def build(user, filters: Filters, *, now: datetime) -> Dashboard:
         matrix=_matrix(base),
         lead_times=_lead_times(base),
         answer_times=_answer_times(base),
-        overdue_answers=_overdue_answers(base, local_today(now)),
-        open_clusters=_open_clusters(user, filters),
-        follow_ups_due=_follow_ups_due(base),
         closed=closed,
         closed_with_feedback=with_feedback,
         closed_without_wish=declined,
     )
-    board.summary = summary(board)
+
+
+def build(user, filters: Filters, *, now: datetime) -> Dashboard:
+    base = scoped_cases(user, filters)
+    board = Dashboard(
+        **vars(figures(base, filters)),
+        overdue_answers=_overdue_answers(base, local_today(now)),
+        open_clusters=_open_clusters(user, filters),
+        follow_ups_due=_follow_ups_due(base),
+    )
+    board.summary = summary(board, overdue=sum(c.count for c in board.overdue_answers))
     return board
 
 
-def summary(board: Dashboard) -> list[str]:
+def summary(board: Figures, *, overdue: int = 0) -> list[str]:
     """The dashboard in sentences, for screen readers and for those who read before they look."""
     lines = [
         _(
@@ -591,7 +612,6 @@ def summary(board: Dashboard) -> list[str]:
                 count=overall.count,
             )
         )
-    overdue = sum(c.count for c in board.overdue_answers)
     if overdue:
         lines.append(_("%(count)d svar är försenade just nu.", count=overdue))
     if board.feedback_share is not None:
