@@ -43,6 +43,7 @@ def register_blueprints(app: Flask) -> None:
     from . import (
         account,
         admin,
+        annual_reports,
         auth,
         clusters,
         dashboard,
@@ -67,6 +68,7 @@ def register_blueprints(app: Flask) -> None:
         deviations,
         inbox,
         dashboard,
+        annual_reports,
         account,
         admin,
         pages,
