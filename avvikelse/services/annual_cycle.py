@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from ..db import db
 from ..models import Decision, Group, Matter, Meeting
-from .annual_reports import due_on, receiver_name
+from .annual_reports import due_on, gives_report, receiver_name
 from .dates import local_midnight, local_today
 from .meeting_deadlines import (
     NOTICE_DAYS_BEFORE,
@@ -130,7 +130,7 @@ def annual_cycle(groups: list[Group], year: int) -> AnnualCycle:
                     ),
                 )
             )
-    for group in groups:
+    for group in filter(gives_report, groups):
         for report_year in (year - 1, year):
             day = due_on(group, report_year)
             if start <= day < end:

@@ -48,6 +48,10 @@ DUE = {GroupLevel.TACTICAL: (1, 31), GroupLevel.STRATEGIC: (3, 31)}
 TEXT_LIMIT = 20_000
 
 
+def gives_report(group: Group) -> bool:
+    return group.level in DUE
+
+
 def due_on(group: Group, year: int) -> date:
     month, day = DUE[group.level]
     return date(year + 1, month, day)
@@ -61,11 +65,16 @@ def receiver_name(group: Group) -> str:
 
 
 def reportable_groups(user) -> list[Group]:
-    """The groups whose annual reports the user may read: those they are an active member of."""
+    """The groups whose annual reports the user may read: the samverkansgrupper and LSVO they
+    are an active member of (a beredningsgrupp reports through its group, not on its own)."""
     ids = active_group_ids(user)
     if not ids:
         return []
-    return list(db.session.scalars(select(Group).where(Group.id.in_(ids)).order_by(Group.name)))
+    return list(
+        db.session.scalars(
+            select(Group).where(Group.id.in_(ids), Group.level.in_(tuple(DUE))).order_by(Group.name)
+        )
+    )
 
 
 def may_write(user, group: Group) -> bool:

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time
 import pytest
 
 from avvikelse.extensions import db
-from avvikelse.models import Decision, DecisionOutcome, Matter, MatterKind, RaisedBy
+from avvikelse.models import Decision, DecisionOutcome, GroupLevel, Matter, MatterKind, RaisedBy
 from avvikelse.services import meetings
 from avvikelse.services.annual_cycle import EntryKind, annual_cycle
 
@@ -70,7 +70,11 @@ def test_meeting_deadlines_reports_and_follow_ups(w):
         )
     )
     db.session.flush()
-    cycle = annual_cycle([group, w["lsvo"]], 2026)
+    preparation = factories.create_group(
+        w["region"], "Beredningsgrupp", level=GroupLevel.PREPARATION
+    )
+    cycle = annual_cycle([group, w["lsvo"], preparation], 2026)
+    assert cycle.entries(preparation, 1) == []  # a beredningsgrupp gives no annual report
     assert kinds(cycle, group, 5) == [(EntryKind.REGISTRATION, date(2026, 5, 27))]
     assert kinds(cycle, group, 6) == [
         (EntryKind.NOTICE, date(2026, 6, 3)),

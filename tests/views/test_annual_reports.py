@@ -8,7 +8,7 @@ import pytest
 from openpyxl import load_workbook
 
 from avvikelse.extensions import db
-from avvikelse.models import AnnualReport, Matter
+from avvikelse.models import AnnualReport, GroupLevel, Matter
 from avvikelse.services import dates
 
 from .. import factories
@@ -21,6 +21,10 @@ PNR = "19121212-1212"
 def w(app):
     with app.app_context():
         world = factories.follow_up_world()
+        preparation = factories.create_group(
+            world["region"], "Beredningsgrupp", level=GroupLevel.PREPARATION
+        )
+        factories.add_member(preparation, world["chair"])
         db.session.commit()
         return {
             "group": world["group"].id,
@@ -168,3 +172,5 @@ def test_future_year_and_unknown_group_are_404(client, auth, w):
     assert client.get(f"/arsrapporter/999999/{w['year']}").status_code == 404
     listing = client.get("/arsrapporter/").get_data(as_text=True)
     assert "Samverkansgrupp Äldre" in listing
+    assert "Beredningsgrupp" not in listing  # it reports through its group
+    assert client.get("/moten/arshjul").status_code == 200
