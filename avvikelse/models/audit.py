@@ -37,6 +37,7 @@ ACTION_TITLES = {
     "meeting_moved": _l("Flyttade ett möte"),
     "meeting_cancelled": _l("Ställde in ett möte"),
     "extra_meeting_called": _l("Kallade till extra sammanträde"),
+    "export_dashboard": _l("Laddade ner uppföljningens tabeller"),
 }
 
 

@@ -5,7 +5,9 @@ import io
 from flask_babel import gettext as _
 from openpyxl import Workbook
 
-from .dashboard import Figures
+from .dashboard import Dashboard, Figures
+
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _sheet_title(title: str) -> str:
@@ -67,5 +69,16 @@ def figure_sheets(f: Figures) -> list[tuple[str, list[str], list[list]]]:
             _("Svarstider"),
             [_("Organisation"), _("Svar"), _("Median, dagar"), _("80:e percentilen, dagar")],
             [[s.label, s.count, s.median, s.percentile] for s in f.answer_times],
+        ),
+    ]
+
+
+def dashboard_sheets(board: Dashboard) -> list[tuple[str, list[str], list[list]]]:
+    return [
+        *figure_sheets(board),
+        (
+            _("Försenade svar"),
+            [_("Organisation"), _("Antal")],
+            [[c.label, c.count] for c in board.overdue_answers],
         ),
     ]

@@ -14,6 +14,7 @@ from ..models import Group
 from ..services import annual_reports as service
 from ..services import dates
 from ..services.documents import annual_report_pdf
+from ..services.workbooks import XLSX_MIMETYPE
 from . import pdf_download
 from .steps import back_with_flash, run_step
 
@@ -149,7 +150,7 @@ def xlsx(group_id: int, year: int):
     name = secure_filename(f"arsrapport-{group.short_name or group.name}-{year}".replace(" ", "-"))
     return send_file(
         io.BytesIO(data),
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        mimetype=XLSX_MIMETYPE,
         as_attachment=True,
         download_name=name + ".xlsx",
     )

@@ -1,11 +1,14 @@
 """Uppföljning over HTTP: who reaches it, that filters narrow it, that bad filters keep what was
 typed and say why in Swedish."""
 
+import io
 import re
 
 import pytest
+from openpyxl import load_workbook
 
 from avvikelse.extensions import db
+from avvikelse.models import AuditEntry
 
 from .. import factories
 
@@ -83,3 +86,23 @@ def test_bad_filters_say_why_and_keep_what_was_typed(client, auth, w, query, mes
     if query.startswith("fran"):
         typed = query.split("&")[0].split("=")[1]
         assert f'value="{typed}"' in html
+
+
+def test_the_tables_download_as_xlsx_and_the_export_is_logged(client, auth, w, app):
+    auth.login(w["chair"])
+    response = client.get(f"/uppfoljning.xlsx?kategori={w['category_b']}")
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(response.data), read_only=True)
+    months = list(book["Per månad"].iter_rows(values_only=True))
+    assert sum(row[1] for row in months[1:]) == 2
+    matrix = list(book["Organisationsmatris"].iter_rows(values_only=True))
+    assert matrix[-1][0] == "Totalt"
+    assert matrix[-1][-1] == 3
+    with app.app_context():
+        entry = db.session.scalar(
+            db.select(AuditEntry).where(AuditEntry.action == "export_dashboard")
+        )
+        assert entry.detail == f"kategori={w['category_b']}"
+    bad = client.get("/uppfoljning.xlsx?fran=igår")
+    assert bad.status_code == 302
+    assert client.get(bad.headers["Location"]).status_code == 422
