@@ -542,6 +542,14 @@ def can_view_recurrence(user) -> bool:
     return can_administer(user) or bool(active_group_ids(user, roles=MANAGER_ROLES))
 
 
+def can_follow_up(user) -> bool:
+    """The dashboard is for those who answer for cases: coordinators, group members, the
+    region's administrators. A reporter has their own list; a dashboard of it says nothing."""
+    if not (user and user.is_authenticated and user.active):
+        return False
+    return can_administer(user) or bool(user.coordinator_roles) or bool(active_group_ids(user))
+
+
 def managed_suggestion_filter(user):
     """SQL condition for the suggestions the user judges: their groups', all of the region's
     for LSVO's managers, every one for an administrator."""

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from avvikelse.extensions import db
 from avvikelse.models import (
+    ActionStatus,
     Category,
     Coordinator,
     Group,
@@ -19,6 +20,7 @@ from avvikelse.models import (
     Unit,
 )
 from avvikelse.services import dates
+from avvikelse.services import deviations as workflow
 from avvikelse.services.accounts import create_user as _create_user
 from avvikelse.services.dates import local_today
 from avvikelse.services.deviations import Report, submit_deviation
@@ -175,5 +177,80 @@ def case_world():
         lsvo_member=lsvo_member,
         category=category,
         deviation=deviation,
+    )
+    return world
+
+
+def follow_up_world():
+    """case_world plus four cases with known step times, for the dashboard (issue 13).
+
+    t0 is 40 days before the clock. Case 2 (A, kommun → region) is closed 10 days after its
+    report, case 4 (B, region → kommun, no feedback wanted) 20 days after; case 3 (B, kommun →
+    region and Annanby) waits for answers overdue since t0+7; case 5 (A, region → Annanby) is
+    only reported, so the kommun's coordinator does not see it.
+    """
+    world = case_world()
+    now = dates.now()
+    t0 = now - timedelta(days=40)
+    region = world["region"]
+    category_b = create_category(region, "Läkemedel", 2)
+    nurse = create_user(world["regionorg"], "nurse@test.example", name="Nils Sjuksköterska")
+    today0 = local_today(t0)
+
+    def submit(reporter, concerned, category, at, **overrides):
+        values = {"occurred_on": today0 - timedelta(days=2), "discovered_on": today0}
+        values.update(overrides)
+        return submit_deviation(report(concerned, category, **values), actor=reporter, now=at)
+
+    def walk_to_closed(case, answerer, organization, at, closed_after):
+        day = timedelta(days=1)
+        workflow.request_answers(case, due_on=None, actor=world["secretary"], now=at + day)
+        workflow.submit_answer(
+            case,
+            organization.id,
+            what_happened="Meddelandet skickades inte.",
+            cause=None,
+            measures=None,
+            actor=answerer,
+            now=at + 3 * day,
+        )
+        workflow.decide(case, decision="Ny rutin.", actor=world["chair"], now=at + 6 * day)
+        action = workflow.add_action(
+            case,
+            description="Uppdatera rutinen",
+            due_on=local_today(at) + 30 * day,
+            owner_organization=organization,
+            owner_group=None,
+            actor=world["secretary"],
+            now=at + 6 * day,
+        )
+        workflow.set_action_status(
+            action, ActionStatus.DONE, actor=world["chair"], now=at + 7 * day
+        )
+        workflow.start_follow_up(case, actor=world["chair"], now=at + 8 * day)
+        workflow.close(
+            case,
+            evaluation="Fungerar.",
+            summary="Rutinen är ändrad.",
+            actor=world["chair"],
+            now=at + closed_after * day,
+        )
+
+    case2 = submit(world["staff"], [world["regionorg"]], world["category"], t0)
+    walk_to_closed(case2, world["region_coordinator"], world["regionorg"], t0, 10)
+    case3 = submit(
+        world["staff"], [world["regionorg"], world["other"]], category_b, t0 + timedelta(days=2)
+    )
+    workflow.request_answers(
+        case3,
+        due_on=local_today(t0) + timedelta(days=7),
+        actor=world["secretary"],
+        now=t0 + timedelta(days=2, hours=12),
+    )
+    case4 = submit(nurse, [world["kommun"]], category_b, t0, wants_feedback=False)
+    walk_to_closed(case4, world["kommun_coordinator"], world["kommun"], t0, 20)
+    case5 = submit(nurse, [world["other"]], world["category"], t0 + timedelta(days=5))
+    world.update(
+        category_b=category_b, nurse=nurse, case2=case2, case3=case3, case4=case4, case5=case5
     )
     return world

@@ -56,7 +56,7 @@ class CaseFilterForm(FlaskForm):
         self.grupp.choices = row_options(options.groups, empty=_l("Alla grupper"))
         self.kategori.choices = row_options(
             [category for category, _depth in options.categories],
-            label=_category_label,
+            label=category_label,
             empty=_l("Alla kategorier"),
         )
         self.organisation.choices = row_options(
@@ -85,6 +85,6 @@ class CaseFilterForm(FlaskForm):
         )
 
 
-def _category_label(category) -> str:
+def category_label(category) -> str:
     """A subcategory is named with its main category, as the report form groups them."""
     return f"{category.parent.name} › {category.name}" if category.parent else category.name

@@ -1,6 +1,7 @@
 """Every model module is imported here so Alembic autogenerate sees the whole schema."""
 
 from .action import Action, ActionStatus
+from .annual_report import AnnualReport
 from .answer import Answer
 from .audit import AuditEntry
 from .category import Category
@@ -57,6 +58,7 @@ from .search import create_search_index, drop_search_index
 from .user import User
 
 __all__ = [
+    "AnnualReport",
     "Cluster",
     "ClusterCase",
     "ClusterState",

@@ -49,6 +49,7 @@ ACTION_TITLES = {
     "meeting_cancelled": _l("Ställde in ett möte"),
     "extra_meeting_called": _l("Kallade till extra sammanträde"),
     "export_cases": _l("Laddade ner ärendelistan"),
+    "export_dashboard": _l("Laddade ner uppföljningens tabeller"),
 }
 
 

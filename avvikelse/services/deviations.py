@@ -818,6 +818,7 @@ def add_action(
         deviation=deviation,
         description=description.strip(),
         due_on=due_on,
+        status=ActionStatus.PLANNED,
         owner_organization=owner_organization,
         owner_group=owner_group,
         created_by=actor,

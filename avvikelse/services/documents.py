@@ -18,11 +18,12 @@ function the public page uses, so no name or discussion text can reach one but n
 
 from flask_babel import format_datetime
 from flask_babel import gettext as _
-from fpdf import FPDF
+from fpdf import FPDF, FontFace
 
 from .. import PACKAGE_DIR
 from ..models import DecisionOutcome, MatterKind, Meeting, MembershipRole, Minutes
 from .case_page import category_label
+from .dashboard import days_text
 from .meeting_deadlines import NOTICE_DAYS_BEFORE, meeting_deadlines
 from .minutes import build_content, public_content
 
@@ -363,3 +364,123 @@ def _minutes_matter(pdf: _Document, matter: dict) -> None:
                 for a in decision["actions"]
             ]
         )
+
+
+# --- The annual report --------------------------------------------------------------------------
+
+
+def _pdf_table(pdf: _Document, header: list[str], rows: list[list[str]]) -> None:
+    pdf.set_font(FONT, "", 8 if len(header) > 5 else 9)
+    with pdf.table(
+        headings_style=FontFace(emphasis="BOLD"), line_height=LINE, text_align="LEFT"
+    ) as table:
+        for values in [header, *rows]:
+            row = table.row()
+            for value in values:
+                row.cell(str(value))
+    pdf.ln(2)
+
+
+def annual_report_pdf(report_contents, report) -> bytes:
+    """The annual report as the page shows it: the generated figures and the group's text.
+
+    `report` may be None (nothing written yet) or a draft: both are marked as drafts.
+    """
+    c = report_contents
+    f = c.figures
+    title = _("Årsrapport %(year)d: %(group)s", year=c.year, group=c.group.name)
+    pdf = _Document(title)
+    pdf.heading(title, size=16)
+    if report is not None and report.is_approved:
+        status = _(
+            "Godkänd %(date)s av %(name)s",
+            date=format_datetime(report.approved_at, "yyyy-MM-dd"),
+            name=report.approved_by.name,
+        )
+    else:
+        status = _("Utkast – inte godkänd")
+    pdf.facts(
+        [
+            (_("Till"), c.receiver),
+            (_("Lämnas senast"), c.due_on.isoformat()),
+            (_("Status"), status),
+        ]
+    )
+    pdf.heading(_("Sammanfattning"), size=13)
+    pdf.bullets(c.summary)
+    pdf.heading(_("Avvikelser per månad"), size=13)
+    _pdf_table(pdf, [_("Månad"), _("Antal")], [[m.label, m.count] for m in f.months])
+    pdf.heading(_("Avvikelser per kategori"), size=13)
+    _pdf_table(
+        pdf,
+        [_("Kategori"), _("Antal"), _("Andel")],
+        [[x.label, x.count, f"{round(x.share * 100)} %"] for x in f.categories],
+    )
+    pdf.heading(_("Per målgrupp och risknivå"), size=13)
+    _pdf_table(
+        pdf,
+        [_("Målgrupp eller risknivå"), _("Antal")],
+        [[x.label, x.count] for x in [*f.target_groups, *f.risk_levels]],
+    )
+    m = f.matrix
+    if m.rows:
+        pdf.heading(_("Organisationsmatris"), size=13)
+        pdf.text(_("Rader: rapporterande organisation. Kolumner: berörd organisation."), size=9)
+        _pdf_table(
+            pdf,
+            ["", *(o.name for o in m.columns), _("Totalt")],
+            [
+                [r.name, *(m.cell(r.id, o.id) or "" for o in m.columns), m.row_totals[r.id]]
+                for r in m.rows
+            ]
+            + [[_("Totalt"), *(m.column_totals[o.id] for o in m.columns), m.total]],
+        )
+    pdf.heading(_("Ledtider"), size=13)
+    for block in f.lead_times[:1]:
+        _pdf_table(
+            pdf,
+            [_("Steg"), _("Ärenden"), _("Median, dagar"), _("80:e percentilen, dagar")],
+            [[s.label, s.count, days_text(s.median), days_text(s.percentile)] for s in block.steps],
+        )
+    pdf.heading(_("Återkommande avvikelser och kluster"), size=13)
+    if c.clusters:
+        pdf.bullets(
+            [
+                f"{cluster.name} – {cluster.state.title}"
+                + (f": {cluster.decision}" if cluster.decision else "")
+                for cluster in c.clusters
+            ]
+        )
+    else:
+        pdf.text(_("Inga kluster under året."))
+    pdf.heading(_("Beslut och deras uppföljning"), size=13)
+    if c.decisions:
+        pdf.bullets(
+            [
+                f"{d.matter.title} – "
+                + (
+                    _("uppföljt %(date)s", date=format_datetime(d.follow_up_done_at, "yyyy-MM-dd"))
+                    if d.follow_up_done_at
+                    else _("följs upp %(date)s", date=d.follow_up_on.isoformat())
+                )
+                for d in c.decisions
+            ]
+        )
+    else:
+        pdf.text(_("Inga beslut med uppföljning under året."))
+    pdf.heading(_("Förbättringsarbeten"), size=13)
+    if c.efforts:
+        pdf.bullets(
+            [
+                f"{line.effort.title} ({line.effort.status.title})"
+                + "".join(f"; {name}: {verdict}" for name, verdict in line.verdicts)
+                for line in c.efforts
+            ]
+        )
+    else:
+        pdf.text(_("Inga förbättringsarbeten under året."))
+    pdf.heading(_("Analys"), size=13)
+    pdf.text((report.analysis if report else None) or _("(Inte skrivet ännu.)"))
+    pdf.heading(_("Prioriteringar för nästa år"), size=13)
+    pdf.text((report.priorities if report else None) or _("(Inte skrivet ännu.)"))
+    return pdf.finish()

@@ -194,43 +194,6 @@ def assignments_given(group: Group) -> list[Assignment]:
     )
 
 
-@dataclass(frozen=True)
-class AnnualCycle:
-    """Årshjul: the year's meetings of the groups a user sits in, month by month (§6)."""
-
-    year: int
-    groups: list[Group]
-    # (group id, month 1-12) → that month's meetings of the group, in time order.
-    cells: dict[tuple[int, int], list[Meeting]]
-
-    def meetings(self, group: Group, month: int) -> list[Meeting]:
-        return self.cells.get((group.id, month), [])
-
-    def count(self, group: Group) -> int:
-        return sum(len(v) for (gid, _m), v in self.cells.items() if gid == group.id)
-
-
-def annual_cycle(groups: list[Group], year: int) -> AnnualCycle:
-    """Meetings are grouped by their Stockholm month, so a meeting at 00:30 on 1 March is March."""
-    start = datetime.combine(date(year, 1, 1), time(), STOCKHOLM).astimezone(UTC)
-    end = datetime.combine(date(year + 1, 1, 1), time(), STOCKHOLM).astimezone(UTC)
-    cells: dict[tuple[int, int], list[Meeting]] = {}
-    if groups:
-        meetings = db.session.scalars(
-            select(Meeting)
-            .where(
-                Meeting.group_id.in_([g.id for g in groups]),
-                Meeting.starts_at >= start,
-                Meeting.starts_at < end,
-            )
-            .order_by(Meeting.starts_at)
-        )
-        for meeting in meetings:
-            month = meeting.starts_at.astimezone(STOCKHOLM).month
-            cells.setdefault((meeting.group_id, month), []).append(meeting)
-    return AnnualCycle(year, sorted(groups, key=lambda g: g.name), cells)
-
-
 def _last_position(meeting: Meeting) -> int:
     return max((m.position for m in meeting.matters), default=0)
 

@@ -44,6 +44,7 @@ from ..permissions import (
     require,
 )
 from ..services import agenda, case_page, dates, documents
+from ..services import annual_cycle as cycle_service
 from ..services import meetings as service
 from ..services.audit import log_reads
 from ..services.dates import local_today
@@ -144,7 +145,7 @@ def index():
 
 @bp.get("/arshjul", endpoint="annual_cycle")
 def annual_cycle():
-    """The year's meetings of the user's groups on one printable page."""
+    """The year of the user's groups on one printable page."""
     this_year = local_today(dates.now()).year
     year = request.args.get("ar", type=int) or this_year
     if not this_year - 5 <= year <= this_year + 5:
@@ -152,7 +153,7 @@ def annual_cycle():
     groups = [m.group for m in current_user.memberships if m.active and m.group.active]
     return render_template(
         "meetings/annual_cycle.html",
-        cycle=service.annual_cycle(groups, year),
+        cycle=cycle_service.annual_cycle(groups, year),
         months=[date(year, month, 1) for month in range(1, 13)],
         this_year=this_year,
     )

@@ -1,0 +1,633 @@
+"""The follow-up dashboard (DESIGN §8, LEDNINGSSYSTEM §6.2 Uppföljning): what a user decides from.
+
+Every figure counts exactly the cases `visible_deviations(user)` shows that user — a coordinator
+their organizations' cases, a group its cases, LSVO the handed-over ones, an administrator the
+region — narrowed by the filters. Counts are aggregated in the database; only the lead-time
+sample (one row per case in the period) is read into Python, for medians and percentiles that
+SQLite cannot compute. Nothing here commits.
+"""
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy.orm import aliased
+
+from ..db import db
+from ..models import (
+    Answer,
+    Category,
+    Cluster,
+    ClusterState,
+    ConcernedOrganization,
+    ConcernedStatus,
+    Decision,
+    Deviation,
+    DeviationEvent,
+    DeviationState,
+    EventKind,
+    Group,
+    Matter,
+    Notification,
+    Organization,
+    RiskLevel,
+    TargetGroup,
+)
+from ..permissions import visible_clusters, visible_deviations
+from .dates import add_months, local_midnight, local_today, month_index, month_label
+from .run_chart import Point, analyse, geometry, sentence
+
+# The periods a user may pick: long enough for an annual comparison, short enough that the
+# month columns of one query stay few.
+MAX_MONTHS = 36
+DEFAULT_MONTHS = 12
+# The lead-time percentile shown beside the median: "four cases in five took at most".
+PERCENTILE = 80
+
+
+@dataclass(frozen=True)
+class Filters:
+    start: date
+    end: date
+    group_id: int | None = None
+    category_id: int | None = None
+    organization_id: int | None = None
+
+
+def default_filters(now: datetime) -> Filters:
+    """The last twelve months including this one, in Stockholm dates."""
+    today = local_today(now)
+    return Filters(start=add_months(today, 1 - DEFAULT_MONTHS), end=today)
+
+
+def period_error(start: date, end: date) -> str | None:
+    """The filter form's rule for a period, in one place."""
+    if end < start:
+        return _("Till-datumet kan inte vara före från-datumet.")
+    if month_index(end) - month_index(start) + 1 > MAX_MONTHS:
+        return _("Välj en period på högst %(months)d månader.", months=MAX_MONTHS)
+    return None
+
+
+@dataclass
+class Count:
+    label: str
+    count: int
+    share: float = 0.0
+    cumulative: float = 0.0
+
+
+@dataclass
+class Matrix:
+    """Reporting organization (rows) × concerned organization (columns); a case concerning
+    two organizations counts once in each column."""
+
+    rows: list[Organization]
+    columns: list[Organization]
+    cells: dict[tuple[int, int], int]
+    row_totals: dict[int, int]
+    column_totals: dict[int, int]
+    total: int
+
+    def cell(self, row_id: int, column_id: int) -> int:
+        return self.cells.get((row_id, column_id), 0)
+
+
+@dataclass
+class LeadTime:
+    label: str
+    count: int
+    median: float | None
+    percentile: float | None
+
+
+@dataclass
+class StepTimes:
+    """Lead times in days for each step of one set of cases (all, or one group's)."""
+
+    label: str
+    steps: list[LeadTime]
+
+
+@dataclass
+class MonthChart:
+    """Counts per month drawn as a run chart: the same drawing as an improvement effort's."""
+
+    chart: object
+    geometry: object
+    sentence: str
+    indicator: object
+
+
+@dataclass
+class Bar:
+    rank: int
+    x: float
+    y: float
+    width: float
+    height: float
+    count: Count
+
+
+@dataclass
+class Pareto:
+    """Bars by rank (the table names them), the cumulative share as a line against 0-100 %."""
+
+    width: int
+    height: int
+    left: int
+    bottom: int
+    top_count: int
+    bars: list[Bar]
+    path: str
+
+
+def pareto(counts: list[Count], *, width=640, height=240) -> Pareto:
+    left, right, top, bottom = 48, 48, 16, height - 32
+    highest = max((c.count for c in counts), default=0) or 1
+    slot = min((width - left - right) / max(len(counts), 1), 64)
+    bars, points = [], []
+    for rank, c in enumerate(counts, start=1):
+        x = left + (rank - 1) * slot
+        bar_height = c.count / highest * (bottom - top)
+        bars.append(
+            Bar(
+                rank,
+                round(x + slot * 0.1, 1),
+                round(bottom - bar_height, 1),
+                round(slot * 0.8, 1),
+                round(bar_height, 1),
+                c,
+            )
+        )
+        points.append((round(x + slot / 2, 1), round(bottom - c.cumulative * (bottom - top), 1)))
+    path = " ".join(f"{'M' if i == 0 else 'L'}{x},{y}" for i, (x, y) in enumerate(points))
+    return Pareto(width, height, left, bottom, highest, bars, path)
+
+
+@dataclass
+class Figures:
+    """What a set of cases adds up to: the dashboard's and the annual report's shared part."""
+
+    filters: Filters
+    total: int
+    months: list[Count]
+    month_chart: MonthChart
+    categories: list[Count]
+    category_chart: Pareto
+    target_groups: list[Count]
+    risk_levels: list[Count]
+    matrix: Matrix
+    lead_times: list[StepTimes]
+    answer_times: list[LeadTime]
+    closed: int
+    closed_with_feedback: int
+    closed_without_wish: int
+
+    @property
+    def feedback_share(self) -> float | None:
+        return self.closed_with_feedback / self.closed if self.closed else None
+
+
+@dataclass
+class Dashboard(Figures):
+    """The figures plus what needs doing now, for the user's own view."""
+
+    overdue_answers: list[Count] = field(default_factory=list)
+    open_clusters: list[Cluster] = field(default_factory=list)
+    follow_ups_due: list[Decision] = field(default_factory=list)
+    summary: list[str] = field(default_factory=list)
+
+
+def scoped_cases(user, filters: Filters):
+    """The visible cases narrowed by the filters: the one base every dashboard figure and
+    export starts from."""
+    return narrowed(visible_deviations(user), filters)
+
+
+def narrowed(query, filters: Filters):
+    """Cases reported in the period, of the group and category, reported by or concerning the
+    organization."""
+    query = query.where(
+        Deviation.submitted_at >= local_midnight(filters.start),
+        Deviation.submitted_at < local_midnight(date.fromordinal(filters.end.toordinal() + 1)),
+    )
+    if filters.group_id is not None:
+        query = query.where(Deviation.group_id == filters.group_id)
+    if filters.category_id is not None:
+        query = query.where(Deviation.category_id == filters.category_id)
+    if filters.organization_id is not None:
+        concerned = select(ConcernedOrganization.deviation_id).where(
+            ConcernedOrganization.organization_id == filters.organization_id
+        )
+        query = query.where(
+            or_(
+                Deviation.reporter_organization_id == filters.organization_id,
+                Deviation.id.in_(concerned),
+            )
+        )
+    return query
+
+
+def _columns(base, *columns):
+    """The cases' select with other columns, still selecting from the cases for joins to add."""
+    return base.with_only_columns(*columns).select_from(Deviation)
+
+
+def _shares(counts: list[Count]) -> list[Count]:
+    total = sum(c.count for c in counts)
+    running = 0
+    for c in counts:
+        running += c.count
+        c.share = c.count / total if total else 0.0
+        c.cumulative = running / total if total else 0.0
+    return counts
+
+
+def _months(base, filters: Filters) -> list[Count]:
+    """One row, one column per month: each month's bounds are Stockholm midnights."""
+    first = month_index(filters.start)
+    last = month_index(filters.end)
+    columns = []
+    for index in range(first, last + 1):
+        month = add_months(filters.start, index - first)
+        since = max(local_midnight(month), local_midnight(filters.start))
+        until = local_midnight(add_months(month, 1))
+        columns.append(
+            func.sum(
+                case(
+                    (and_(Deviation.submitted_at >= since, Deviation.submitted_at < until), 1),
+                    else_=0,
+                )
+            )
+        )
+    row = db.session.execute(_columns(base, *columns)).one()
+    return [Count(month_label(first + offset), int(value or 0)) for offset, value in enumerate(row)]
+
+
+def _month_chart(months: list[Count], filters: Filters) -> MonthChart:
+    points = [
+        Point(add_months(filters.start, offset), float(c.count)) for offset, c in enumerate(months)
+    ]
+    chart = analyse(points, lower_is_better=True)
+    indicator = _Indicator(name=_("Rapporterade avvikelser per månad"), unit=_("antal"))
+    return MonthChart(chart, geometry(chart), sentence(chart), indicator)
+
+
+@dataclass(frozen=True)
+class _Indicator:
+    name: str
+    unit: str
+    target: float | None = None
+
+
+def _categories(base) -> list[Count]:
+    rows = db.session.execute(
+        _columns(base, Category.name, func.count(Deviation.id))
+        .join(Category, Category.id == Deviation.category_id)
+        .group_by(Category.id, Category.name)
+    ).all()
+    counts = sorted((Count(name, n) for name, n in rows), key=lambda c: (-c.count, c.label))
+    return _shares(counts)
+
+
+def _target_groups(base) -> list[Count]:
+    rows = dict(
+        db.session.execute(
+            _columns(base, Deviation.target_group, func.count(Deviation.id)).group_by(
+                Deviation.target_group
+            )
+        ).all()
+    )
+    return _shares([Count(str(t.title), rows.get(t, 0)) for t in TargetGroup if rows.get(t)])
+
+
+def _risk_levels(base) -> list[Count]:
+    by_level: dict[RiskLevel, int] = defaultdict(int)
+    for score, n in db.session.execute(
+        _columns(base, Deviation.risk_score, func.count(Deviation.id)).group_by(
+            Deviation.risk_score
+        )
+    ):
+        by_level[RiskLevel.from_score(score)] += n
+    return _shares([Count(str(level.title), by_level[level]) for level in RiskLevel])
+
+
+def _matrix(base) -> Matrix:
+    concerned = aliased(ConcernedOrganization)  # the visibility rule's EXISTS has its own
+    rows = db.session.execute(
+        _columns(
+            base,
+            Deviation.reporter_organization_id,
+            concerned.organization_id,
+            func.count(Deviation.id),
+        )
+        .join(concerned, concerned.deviation_id == Deviation.id)
+        .group_by(Deviation.reporter_organization_id, concerned.organization_id)
+    ).all()
+    cells = {(r, c): n for r, c, n in rows}
+    row_totals: dict[int, int] = defaultdict(int)
+    column_totals: dict[int, int] = defaultdict(int)
+    for (r, c), n in cells.items():
+        row_totals[r] += n
+        column_totals[c] += n
+    ids = set(row_totals) | set(column_totals)
+    organizations = {
+        o.id: o for o in db.session.scalars(select(Organization).where(Organization.id.in_(ids)))
+    }
+
+    def ordered(keys):
+        return sorted((organizations[k] for k in keys), key=lambda o: o.name)
+
+    return Matrix(
+        rows=ordered(row_totals),
+        columns=ordered(column_totals),
+        cells=cells,
+        row_totals=dict(row_totals),
+        column_totals=dict(column_totals),
+        total=sum(cells.values()),
+    )
+
+
+def _days(since: datetime | None, until: datetime | None) -> float | None:
+    if since is None or until is None or until < since:
+        return None
+    return (until - since).total_seconds() / 86400
+
+
+def percentile(values: list[float], share: int) -> float | None:
+    """Nearest-rank percentile: a value some case actually had, not an interpolation."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, math.ceil(share / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+def lead_time(label: str, values: list[float]) -> LeadTime:
+    return LeadTime(label, len(values), percentile(values, 50), percentile(values, PERCENTILE))
+
+
+STEPS = (
+    ("submitted", "triaged"),
+    ("triaged", "answered"),
+    ("answered", "decided"),
+    ("decided", "closed"),
+    ("submitted", "closed"),
+)
+
+
+def _step_label(since: str, until: str) -> str:
+    names = {
+        "submitted": _("rapporterad"),
+        "triaged": _("bedömd"),
+        "answered": _("besvarad"),
+        "decided": _("beslutad"),
+        "closed": _("avslutad"),
+    }
+    return f"{names[since].capitalize()} → {names[until]}"
+
+
+def _lead_times(base) -> list[StepTimes]:
+    """When each case passed each step: the first move out of "submitted" (triage), the last
+    answer, the first move into "actions" (decided by the group or LSVO) and closing."""
+    triaged = (
+        select(DeviationEvent.deviation_id, func.min(DeviationEvent.created_at).label("at"))
+        .where(
+            DeviationEvent.kind == EventKind.TRANSITION,
+            DeviationEvent.from_state == DeviationState.SUBMITTED.value,
+        )
+        .group_by(DeviationEvent.deviation_id)
+        .subquery()
+    )
+    decided = (
+        select(DeviationEvent.deviation_id, func.min(DeviationEvent.created_at).label("at"))
+        .where(
+            DeviationEvent.kind == EventKind.TRANSITION,
+            DeviationEvent.to_state == DeviationState.ACTIONS.value,
+        )
+        .group_by(DeviationEvent.deviation_id)
+        .subquery()
+    )
+    answered = (
+        select(Answer.deviation_id, func.max(Answer.created_at).label("at"))
+        .group_by(Answer.deviation_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        _columns(
+            base,
+            Deviation.group_id,
+            Deviation.submitted_at,
+            triaged.c.at,
+            answered.c.at,
+            decided.c.at,
+            Deviation.closed_at,
+        )
+        .outerjoin(triaged, triaged.c.deviation_id == Deviation.id)
+        .outerjoin(answered, answered.c.deviation_id == Deviation.id)
+        .outerjoin(decided, decided.c.deviation_id == Deviation.id)
+    ).all()
+    samples: dict[int | None, dict[tuple[str, str], list[float]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
+    for group_id, submitted, triaged_at, answered_at, decided_at, closed_at in rows:
+        moments = {
+            "submitted": submitted,
+            "triaged": triaged_at,
+            "answered": answered_at,
+            "decided": decided_at,
+            "closed": closed_at,
+        }
+        for since, until in STEPS:
+            days = _days(moments[since], moments[until])
+            if days is not None:
+                samples[None][(since, until)].append(days)
+                samples[group_id][(since, until)].append(days)
+    groups = {
+        g.id: g.name
+        for g in db.session.scalars(
+            select(Group).where(Group.id.in_([k for k in samples if k is not None]))
+        )
+    }
+    order = [None, *sorted((k for k in samples if k is not None), key=lambda k: groups[k])]
+    return [
+        StepTimes(
+            _("Alla ärenden") if key is None else groups[key],
+            [lead_time(_step_label(*step), samples[key][step]) for step in STEPS],
+        )
+        for key in order
+    ]
+
+
+def _answer_times(base) -> list[LeadTime]:
+    """Per concerned organization: from the request for an answer to its answer."""
+    ids = _columns(base, Deviation.id)
+    rows = db.session.execute(
+        select(Organization.name, ConcernedOrganization.requested_at, Answer.created_at)
+        .join(Organization, Organization.id == ConcernedOrganization.organization_id)
+        .join(
+            Answer,
+            and_(
+                Answer.deviation_id == ConcernedOrganization.deviation_id,
+                Answer.organization_id == ConcernedOrganization.organization_id,
+            ),
+        )
+        .where(ConcernedOrganization.deviation_id.in_(ids))
+    ).all()
+    samples: dict[str, list[float]] = defaultdict(list)
+    for name, requested_at, answered_at in rows:
+        days = _days(requested_at, answered_at)
+        if days is not None:
+            samples[name].append(days)
+    return [lead_time(name, samples[name]) for name in sorted(samples)]
+
+
+def _overdue_answers(base, today: date) -> list[Count]:
+    """Answers still pending after their due date, per concerned organization, now."""
+    concerned = aliased(ConcernedOrganization)
+    rows = db.session.execute(
+        _columns(base, Organization.name, func.count(concerned.id))
+        .join(concerned, concerned.deviation_id == Deviation.id)
+        .join(Organization, Organization.id == concerned.organization_id)
+        .where(
+            Deviation.state == DeviationState.AWAITING_ANSWERS,
+            concerned.status == ConcernedStatus.PENDING,
+            concerned.answer_due_on < today,
+        )
+        .group_by(Organization.id, Organization.name)
+    ).all()
+    return sorted((Count(name, n) for name, n in rows), key=lambda c: (-c.count, c.label))
+
+
+def _open_clusters(user, filters: Filters) -> list[Cluster]:
+    query = visible_clusters(user).where(
+        Cluster.state.in_((ClusterState.OPEN, ClusterState.HANDED_OVER))
+    )
+    if filters.group_id is not None:
+        query = query.where(Cluster.group_id == filters.group_id)
+    return list(db.session.scalars(query.order_by(Cluster.created_at)))
+
+
+def _follow_ups_due(base) -> list[Decision]:
+    """Decisions on the visible cases whose follow-up date is set and not yet done."""
+    ids = _columns(base, Deviation.id)
+    return list(
+        db.session.scalars(
+            select(Decision)
+            .join(Matter, Matter.id == Decision.matter_id)
+            .where(
+                Matter.deviation_id.in_(ids),
+                Decision.follow_up_on.is_not(None),
+                Decision.follow_up_done_at.is_(None),
+            )
+            .order_by(Decision.follow_up_on, Decision.id)
+        )
+    )
+
+
+def _feedback(base) -> tuple[int, int, int]:
+    """Closed cases; of them, whose reporter was sent the closing feedback; who declined it."""
+    closed = base.where(Deviation.state == DeviationState.CLOSED)
+    sent = exists().where(
+        Notification.deviation_id == Deviation.id,
+        Notification.kind == "feedback",
+        Notification.user_id == Deviation.reporter_id,
+    )
+    total, with_feedback, declined = db.session.execute(
+        _columns(
+            closed,
+            func.count(Deviation.id),
+            func.sum(case((sent, 1), else_=0)),
+            func.sum(case((Deviation.wants_feedback.is_(False), 1), else_=0)),
+        )
+    ).one()
+    return int(total or 0), int(with_feedback or 0), int(declined or 0)
+
+
+def figures(base, filters: Filters) -> Figures:
+    """The figures of the cases `base` selects (already narrowed to the period)."""
+    months = _months(base, filters)
+    categories = _categories(base)
+    closed, with_feedback, declined = _feedback(base)
+    return Figures(
+        filters=filters,
+        total=sum(c.count for c in months),
+        months=months,
+        month_chart=_month_chart(months, filters),
+        categories=categories,
+        category_chart=pareto(categories),
+        target_groups=_target_groups(base),
+        risk_levels=_risk_levels(base),
+        matrix=_matrix(base),
+        lead_times=_lead_times(base),
+        answer_times=_answer_times(base),
+        closed=closed,
+        closed_with_feedback=with_feedback,
+        closed_without_wish=declined,
+    )
+
+
+def build(user, filters: Filters, *, now: datetime) -> Dashboard:
+    base = scoped_cases(user, filters)
+    board = Dashboard(
+        **vars(figures(base, filters)),
+        overdue_answers=_overdue_answers(base, local_today(now)),
+        open_clusters=_open_clusters(user, filters),
+        follow_ups_due=_follow_ups_due(base),
+    )
+    board.summary = summary(board, overdue=sum(c.count for c in board.overdue_answers))
+    return board
+
+
+def summary(board: Figures, *, overdue: int = 0) -> list[str]:
+    """The dashboard in sentences, for screen readers and for those who read before they look."""
+    lines = [
+        _(
+            "%(count)d avvikelser rapporterade %(start)s–%(end)s.",
+            count=board.total,
+            start=board.filters.start.isoformat(),
+            end=board.filters.end.isoformat(),
+        )
+    ]
+    if board.categories:
+        top = board.categories[0]
+        lines.append(
+            _(
+                "Vanligast var %(category)s (%(count)d, %(share)d %%).",
+                category=top.label,
+                count=top.count,
+                share=round(top.share * 100),
+            )
+        )
+    overall = board.lead_times[0].steps[-1] if board.lead_times else None
+    if overall and overall.median is not None:
+        lines.append(
+            _(
+                "Från rapport till avslut tog det i median %(median)s dagar (%(count)d ärenden).",
+                median=days_text(overall.median),
+                count=overall.count,
+            )
+        )
+    if overdue:
+        lines.append(_("%(count)d svar är försenade just nu.", count=overdue))
+    if board.feedback_share is not None:
+        lines.append(
+            _(
+                "Rapportören fick återkoppling i %(with)d av %(closed)d avslutade ärenden.",
+                **{"with": board.closed_with_feedback, "closed": board.closed},
+            )
+        )
+    return lines
+
+
+def days_text(days: float | None) -> str:
+    """Days with one decimal under ten, whole days above: precision people can use."""
+    if days is None:
+        return "–"
+    if days < 10:
+        return f"{days:.1f}".replace(".", ",")
+    return str(round(days))
