@@ -26,6 +26,7 @@ from ..models import (
     IndicatorSource,
     ProposalStatus,
 )
+from ..services.run_chart import MAX_VALUE
 from .case import REASON_MAX, TEXT_MAX, ActionFields, ActionStatusFields, optional_id
 
 
@@ -56,6 +57,11 @@ def parse_number(text: str) -> float:
     return float(cleaned)
 
 
+def too_large(value: float) -> bool:
+    """Beyond what any indicator measures (see run_chart.MAX_VALUE)."""
+    return abs(value) > MAX_VALUE
+
+
 class DecimalText(StringField):
     """A number typed the Swedish way ("12,5"); empty means none."""
 
@@ -64,9 +70,19 @@ class DecimalText(StringField):
         self.number = None
         if self.data and self.data.strip():
             try:
-                self.number = parse_number(self.data.strip())
+                number = parse_number(self.data.strip())
             except ValueError:
                 self.process_errors.append(_l("Skriv ett tal, t.ex. 12 eller 12,5."))
+                return
+            if too_large(number):
+                self.process_errors.append(
+                    _l(
+                        "Talet är orimligt stort. Skriv ett tal mellan −1 000 000 000 och "
+                        "1 000 000 000."
+                    )
+                )
+            else:
+                self.number = number
 
 
 class FourQuestionsForm(FlaskForm):
@@ -199,6 +215,15 @@ class MeasurementLines(Field):
                     _l(
                         "Rad %(line)d: skriv period och värde, t.ex. ”2026-03 12” eller "
                         "”2026-03 12,5”.",
+                        line=number,
+                    )
+                )
+                continue
+            if too_large(value):
+                self.process_errors.append(
+                    _l(
+                        "Rad %(line)d: värdet är orimligt stort. Ett mätvärde ligger mellan "
+                        "−1 000 000 000 och 1 000 000 000.",
                         line=number,
                     )
                 )

@@ -353,6 +353,8 @@ def add_indicator(
     name, unit = _clean(spec.name), _clean(spec.unit)
     if not name or not unit:
         raise WorkflowError(_("Skriv indikatorns namn och enhet."))
+    if any(v is not None and abs(v) > charts.MAX_VALUE for v in (spec.baseline, spec.target)):
+        raise WorkflowError(_too_large())
     guard_text(name=name, unit=unit)
     counted = spec.source is IndicatorSource.DEVIATION_COUNT
     if counted and spec.frequency is not Frequency.MONTHLY:
@@ -390,6 +392,13 @@ def _may_measure(indicator: Indicator, actor: User) -> bool:
     return can_manage_process(actor, indicator.goal.process)
 
 
+def _too_large() -> str:
+    return _(
+        "Värdet är orimligt stort. Mätvärden, utgångsvärden och mål ligger mellan "
+        "−1 000 000 000 och 1 000 000 000."
+    )
+
+
 def record_measurements(
     indicator: Indicator, values: list[tuple[date, float]], *, actor: User, now: datetime
 ) -> int:
@@ -402,6 +411,8 @@ def record_measurements(
         raise WorkflowError(_("Indikatorn räknas från avvikelserna och tar inte emot mätvärden."))
     if not values:
         raise WorkflowError(_("Skriv minst ett mätvärde."))
+    if any(abs(value) > charts.MAX_VALUE for _day, value in values):
+        raise WorkflowError(_too_large())
     today = local_today(now)
     existing = {m.period_start: m for m in indicator.measurements}
     for day, value in values:
