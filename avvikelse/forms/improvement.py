@@ -27,6 +27,7 @@ from ..models import (
     ProposalStatus,
 )
 from ..services.run_chart import MAX_VALUE
+from . import Versioned
 from .case import REASON_MAX, TEXT_MAX, ActionFields, ActionStatusFields, optional_id
 
 
@@ -85,7 +86,7 @@ class DecimalText(StringField):
                 self.number = number
 
 
-class FourQuestionsForm(FlaskForm):
+class FourQuestionsForm(Versioned):
     current_state = _text(
         _l("1. Hur fungerar processen eller verksamheten i dagsläget?"),
         description=_l("Kartlägg nuläget: vad händer, var brister överlämningen?"),

@@ -50,7 +50,7 @@ from . import run_chart as charts
 from .agenda import add_system_matter
 from .clusters import cluster_cases
 from .dates import STOCKHOLM, add_months, local_today, month_start
-from .errors import WorkflowError
+from .errors import WorkflowError, bump_version, changed_elsewhere, check_version
 from .notifications import notify
 from .personal_data import guard_text
 
@@ -73,24 +73,31 @@ def period_start(day: date, frequency: Frequency) -> date:
 
 
 def save_four_questions(
-    *, deviation=None, effort=None, cluster=None, answers: dict, actor: User, now: datetime
+    *,
+    deviation=None,
+    effort=None,
+    cluster=None,
+    answers: dict,
+    actor: User,
+    now: datetime,
+    version: int | str | None = None,
 ) -> FourQuestions:
-    """Answers on a case, an effort or a cluster; blank answers are allowed, not all four."""
+    """Answers on a case, an effort or a cluster; blank answers are allowed, not all four.
+    `version` is the one the form showed (0 before the first answers): a save made by someone
+    else in between is refused, not overwritten."""
+    questions = subject_questions(deviation=deviation, effort=effort, cluster=cluster)
+    check_version(questions, version, changed_elsewhere())
     cleaned = {name: _clean(answers.get(name)) for name in QUESTION_FIELDS}
     if not any(cleaned.values()):
         raise WorkflowError(_("Besvara minst en av de fyra frågorna."))
     guard_text(**{name: value for name, value in cleaned.items() if value})
-    if effort is not None:
-        questions = effort.questions
-    elif cluster is not None:
-        questions = cluster_questions(cluster)
-    else:
-        questions = case_questions(deviation)
     if questions is None:
         questions = FourQuestions(
             deviation=deviation, effort=effort, cluster_id=cluster.id if cluster else None
         )
         db.session.add(questions)
+    else:
+        bump_version(questions)
     for name, value in cleaned.items():
         setattr(questions, name, value)
     questions.updated_at = now
@@ -99,6 +106,20 @@ def save_four_questions(
         effort.updated_at = now
     db.session.flush()
     return questions
+
+
+def subject_questions(*, deviation=None, effort=None, cluster=None) -> FourQuestions | None:
+    """The answers so far on the one subject given, None before the first."""
+    if effort is not None:
+        return effort.questions
+    if cluster is not None:
+        return cluster_questions(cluster)
+    return case_questions(deviation)
+
+
+def questions_version(questions: FourQuestions | None) -> int:
+    """The version an answer form carries: 0 before the first answers."""
+    return questions.version if questions is not None else 0
 
 
 def case_questions(deviation) -> FourQuestions | None:

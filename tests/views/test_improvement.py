@@ -126,13 +126,16 @@ def test_four_questions_bad_input_is_kept_with_a_swedish_error(client, auth, w):
     login(auth, w, "chair")
     response = client.post(
         f"/forbattring/{w['effort']}/fyra-fragor",
-        data={"questions-current_state": "Patienten 19121212-1212 fick ingen lista."},
+        data={
+            "questions-current_state": "Patienten 19121212-1212 fick ingen lista.",
+            "questions-version": "0",
+        },
     )
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert "personnummer" in page
     assert "Patienten 19121212-1212 fick ingen lista." in page
-    empty = client.post(f"/forbattring/{w['effort']}/fyra-fragor", data={})
+    empty = client.post(f"/forbattring/{w['effort']}/fyra-fragor", data={"questions-version": "0"})
     assert empty.status_code == 422
     assert "Besvara minst en av de fyra frågorna." in empty.get_data(as_text=True)
 
@@ -225,7 +228,9 @@ def test_case_questions_page(client, auth, w):
     login(auth, w, "lsvo_member")  # cannot see the case
     assert client.get(url).status_code == 404
     login(auth, w, "secretary")
-    response = client.post(url, data={"measurement": "Räkna utskrivningar utan lista."})
+    response = client.post(
+        url, data={"measurement": "Räkna utskrivningar utan lista.", "version": "0"}
+    )
     assert response.status_code == 302
     page = client.get(f"/avvikelser/{w['deviation']}").get_data(as_text=True)
     assert "De fyra frågorna: 1 av 4 besvarade." in page
