@@ -11,10 +11,19 @@ from html import unescape
 from html.parser import HTMLParser
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.orm.exc import StaleDataError
 
 from avvikelse.extensions import db
-from avvikelse.models import Category, EffortKind, Membership, User
-from avvikelse.services import clusters, meetings
+from avvikelse.models import (
+    Category,
+    EffortKind,
+    Membership,
+    Organization,
+    OrganizationKind,
+    User,
+)
+from avvikelse.services import admin, clusters, meetings
 from avvikelse.services import improvement as service
 
 from .. import factories
@@ -276,3 +285,24 @@ def test_an_edit_form_without_its_version_is_refused(client, sw):
     assert response.status_code == 422
     assert "Ladda om sidan och försök igen." in response.get_data(as_text=True)
     assert 'value="Testby kommun ändrad"' in response.get_data(as_text=True)
+
+
+def test_two_saves_at_the_same_moment_cannot_both_win(app, sw):
+    """Both saves pass the version check before either commits: the database's UPDATE … WHERE
+    version = n (version_id_col) refuses the later one."""
+    with app.app_context():
+        organization = db.session.get(Organization, sw["organization"])
+        seen = organization.version
+        # The other save commits between this one's check and its flush.
+        db.session.execute(
+            text("UPDATE organizations SET version = version + 1 WHERE id = :id"),
+            {"id": organization.id},
+        )
+        with pytest.raises(StaleDataError):
+            admin.update_organization(
+                organization,
+                name="Testby kommun",
+                kind=OrganizationKind.MUNICIPALITY,
+                is_party=True,
+                version=seen,
+            )
