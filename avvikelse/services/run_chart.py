@@ -268,8 +268,8 @@ def nice_ticks(low: float, high: float, max_count: int = MAX_TICKS) -> list[floa
     `max_count` ticks: labels people read at a glance, and a bounded number of them however
     large the values are."""
     span = high - low
-    if not math.isfinite(span) or span <= 0:
-        return [low, high] if math.isfinite(span) and high > low else [low]
+    if not 0 < span < math.inf:  # a single value, or a range beyond what a float can hold
+        return [low, high] if high > low else [low]
     magnitude = 10 ** math.floor(math.log10(span / (max_count - 1)))
     for multiple in (1, 2, 5, 10, 20, 50, 100):
         step = multiple * magnitude
@@ -281,7 +281,7 @@ def nice_ticks(low: float, high: float, max_count: int = MAX_TICKS) -> list[floa
 
 def tick_label(value: float, step: float) -> str:
     """As many decimals as the step needs, so that neighbouring ticks never read the same."""
-    decimals = max(0, -math.floor(math.log10(step))) if step > 0 else 0
+    decimals = max(0, -math.floor(math.log10(step))) if 0 < step < math.inf else 0
     return _decimal(value, decimals, "#,##0." + "0" * decimals if decimals else "#,##0")
 
 
@@ -293,7 +293,7 @@ def geometry(chart: RunChart, *, target: float | None = None, width=640, height=
     extra = [v for v in (target, chart.median) if v is not None]
     values_at = nice_ticks(min([0.0, *values, *extra]), max([1.0, *values, *extra]))
     low, high = values_at[0], values_at[-1]
-    span = high - low if math.isfinite(high - low) and high > low else 1.0
+    span = high - low if high > low else 1.0
 
     def y_of(value: float) -> float:
         return round(bottom - (value - low) / span * (bottom - top), 1)
