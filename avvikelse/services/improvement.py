@@ -11,6 +11,7 @@ from datetime import date, datetime
 from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from ..db import db
 from ..models import (
@@ -50,7 +51,13 @@ from . import run_chart as charts
 from .agenda import add_system_matter
 from .clusters import cluster_cases
 from .dates import STOCKHOLM, add_months, local_today, month_start
-from .errors import WorkflowError, bump_version, changed_elsewhere, check_version
+from .errors import (
+    StaleEditError,
+    WorkflowError,
+    bump_version,
+    changed_elsewhere,
+    check_version,
+)
 from .notifications import notify
 from .personal_data import guard_text
 
@@ -91,7 +98,8 @@ def save_four_questions(
     if not any(cleaned.values()):
         raise WorkflowError(_("Besvara minst en av de fyra frågorna."))
     guard_text(**{name: value for name, value in cleaned.items() if value})
-    if questions is None:
+    first = questions is None
+    if first:
         questions = FourQuestions(
             deviation=deviation, effort=effort, cluster_id=cluster.id if cluster else None
         )
@@ -104,7 +112,13 @@ def save_four_questions(
     questions.updated_by = actor
     if effort is not None:
         effort.updated_at = now
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError as error:
+        if not first:
+            raise
+        # Two first answers at the same moment: the subject's unique key kept the other one.
+        raise StaleEditError(changed_elsewhere()) from error
     return questions
 
 

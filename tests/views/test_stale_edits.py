@@ -17,6 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from avvikelse.extensions import db
 from avvikelse.models import (
     Category,
+    Deviation,
     EffortKind,
     Membership,
     Organization,
@@ -306,3 +307,26 @@ def test_two_saves_at_the_same_moment_cannot_both_win(app, sw):
                 is_party=True,
                 version=seen,
             )
+
+
+def test_two_first_answers_at_the_same_moment_cannot_both_win(client, second, sw, app, monkeypatch):
+    """Both saves find no answers yet; the first one's row is committed before the second
+    inserts its own: the unique key refuses it, and the second writer gets the 409."""
+    url = f"/forbattring/avvikelse/{sw['deviation']}/fyra-fragor"
+    chair = logged_in(client, "chair@test.example")
+    secretary = logged_in(second, "secretary@test.example")
+    first_form = form_values(chair.get(url).get_data(as_text=True), "current_state")
+    second_form = form_values(secretary.get(url).get_data(as_text=True), "current_state")
+    first_form["current_state"] = "Först sparad text"
+    second_form["current_state"] = "Andra skribentens text"
+    assert chair.post(url, data=first_form).status_code == 302
+    # The second save's look-up ran before the first commit: it saw no answers.
+    monkeypatch.setattr(service, "subject_questions", lambda **subject: None)
+    refused = secretary.post(url, data=second_form)
+    assert refused.status_code == 409
+    assert REFUSED in unescape(refused.get_data(as_text=True))
+    assert "Andra skribentens text" in unescape(refused.get_data(as_text=True))
+    with app.app_context():
+        assert service.case_questions(db.session.get(Deviation, sw["deviation"])).current_state == (
+            "Först sparad text"
+        )
