@@ -26,7 +26,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from ..models import GroupLevel, MembershipRole, OrganizationKind, TargetGroup
 from ..models.audit import ACTION_TITLES
-from . import EmailAddress
+from . import EmailAddress, Versioned
 
 # Language names are written in their own language, as language pickers do everywhere.
 LOCALE_CHOICES = [SelectChoice("sv", "Svenska"), SelectChoice("en", "English")]
@@ -140,7 +140,7 @@ class UserForm(FlaskForm):
         )
 
 
-class UserEditForm(UserForm):
+class UserEditForm(UserForm, Versioned):
     password = PasswordField(
         _l("Nytt lösenord"),
         validators=[Optional()],
@@ -237,7 +237,7 @@ class MembershipForm(FlaskForm):
     )
 
 
-class MembershipEditForm(MembershipForm):
+class MembershipEditForm(MembershipForm, Versioned):
     """The person of a membership does not change; remove it and add another instead."""
 
     user_id = None
@@ -255,6 +255,22 @@ class CategoryForm(FlaskForm):
         coerce=optional_id,
         description=_l("Välj en huvudkategori om det här är en underkategori."),
     )
+
+
+class OrganizationEditForm(OrganizationForm, Versioned):
+    pass
+
+
+class UnitEditForm(UnitForm, Versioned):
+    pass
+
+
+class GroupEditForm(GroupForm, Versioned):
+    pass
+
+
+class CategoryEditForm(CategoryForm, Versioned):
+    pass
 
 
 def check_period(form) -> bool:

@@ -26,6 +26,8 @@ from ..models import (
     IndicatorSource,
     ProposalStatus,
 )
+from ..services.run_chart import MAX_VALUE
+from . import Versioned
 from .case import REASON_MAX, TEXT_MAX, ActionFields, ActionStatusFields, optional_id
 
 
@@ -56,6 +58,11 @@ def parse_number(text: str) -> float:
     return float(cleaned)
 
 
+def too_large(value: float) -> bool:
+    """Beyond what any indicator measures (see run_chart.MAX_VALUE)."""
+    return abs(value) > MAX_VALUE
+
+
 class DecimalText(StringField):
     """A number typed the Swedish way ("12,5"); empty means none."""
 
@@ -64,12 +71,22 @@ class DecimalText(StringField):
         self.number = None
         if self.data and self.data.strip():
             try:
-                self.number = parse_number(self.data.strip())
+                number = parse_number(self.data.strip())
             except ValueError:
                 self.process_errors.append(_l("Skriv ett tal, t.ex. 12 eller 12,5."))
+                return
+            if too_large(number):
+                self.process_errors.append(
+                    _l(
+                        "Talet är orimligt stort. Skriv ett tal mellan −1 000 000 000 och "
+                        "1 000 000 000."
+                    )
+                )
+            else:
+                self.number = number
 
 
-class FourQuestionsForm(FlaskForm):
+class FourQuestionsForm(Versioned):
     current_state = _text(
         _l("1. Hur fungerar processen eller verksamheten i dagsläget?"),
         description=_l("Kartlägg nuläget: vad händer, var brister överlämningen?"),
@@ -199,6 +216,15 @@ class MeasurementLines(Field):
                     _l(
                         "Rad %(line)d: skriv period och värde, t.ex. ”2026-03 12” eller "
                         "”2026-03 12,5”.",
+                        line=number,
+                    )
+                )
+                continue
+            if too_large(value):
+                self.process_errors.append(
+                    _l(
+                        "Rad %(line)d: värdet är orimligt stort. Ett mätvärde ligger mellan "
+                        "−1 000 000 000 och 1 000 000 000.",
                         line=number,
                     )
                 )

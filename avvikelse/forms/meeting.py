@@ -19,6 +19,7 @@ from wtforms import (
 from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..models import DecisionOutcome, MatterKind, RaisedBy
+from . import Versioned
 from .case import TEXT_MAX, StepForm, optional_id
 
 WEEKDAYS = [
@@ -134,6 +135,10 @@ class PresentationForm(FlaskForm):
     )
     done_so_far = _text(_l("Vad har gjorts hittills"))
     proposal = _text(_l("Förslag till beslut"))
+
+
+class PresentationEditForm(PresentationForm, Versioned):
+    """Editing the föredragning of a raised matter."""
 
 
 class MatterForm(PresentationForm):

@@ -13,6 +13,9 @@ class Category(db.Model):
     __table_args__ = (UniqueConstraint("region_id", "parent_id", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # The edit form carries it, so that a stale edit is refused (services/errors.py bump_version).
+    version: Mapped[int] = mapped_column(default=1)
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))

@@ -75,6 +75,9 @@ class Group(db.Model):
     __table_args__ = (UniqueConstraint("region_id", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # The edit form carries it, so that a stale edit is refused (services/errors.py bump_version).
+    version: Mapped[int] = mapped_column(default=1)
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     short_name: Mapped[str | None] = mapped_column(String(60))
@@ -115,6 +118,9 @@ class Membership(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # The edit form carries it, so that a stale edit is refused (services/errors.py bump_version).
+    version: Mapped[int] = mapped_column(default=1)
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
     group_id: Mapped[int] = mapped_column(ForeignKey("groups.id"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     role: Mapped[MembershipRole] = mapped_column(enum_column(MembershipRole, "membership_role"))

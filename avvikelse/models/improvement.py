@@ -43,6 +43,9 @@ class FourQuestions(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # The edit form carries it, so that a stale edit is refused (services/errors.py bump_version).
+    version: Mapped[int] = mapped_column(default=1)
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
     deviation_id: Mapped[int | None] = mapped_column(ForeignKey("deviations.id"), unique=True)
     effort_id: Mapped[int | None] = mapped_column(ForeignKey("improvement_efforts.id"), unique=True)
     cluster_id: Mapped[int | None] = mapped_column(ForeignKey("clusters.id"), unique=True)

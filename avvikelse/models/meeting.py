@@ -121,6 +121,9 @@ class Matter(db.Model):
     __table_args__ = (Index("ix_matters_group_meeting", "group_id", "meeting_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # The edit form carries it, so that a stale edit is refused (services/errors.py bump_version).
+    version: Mapped[int] = mapped_column(default=1)
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
     group_id: Mapped[int] = mapped_column(ForeignKey("groups.id"))
     meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id"))
     kind: Mapped[MatterKind] = mapped_column(enum_column(MatterKind, "matter_kind"))

@@ -30,6 +30,9 @@ class Organization(db.Model):
     __table_args__ = (UniqueConstraint("region_id", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # The edit form carries it, so that a stale edit is refused (services/errors.py bump_version).
+    version: Mapped[int] = mapped_column(default=1)
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[OrganizationKind] = mapped_column(
@@ -52,6 +55,9 @@ class Unit(db.Model):
     __table_args__ = (UniqueConstraint("organization_id", "parent_id", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # The edit form carries it, so that a stale edit is refused (services/errors.py bump_version).
+    version: Mapped[int] = mapped_column(default=1)
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))

@@ -36,7 +36,7 @@ from .accounts import (
     normalize_email,
     set_password,
 )
-from .errors import WorkflowError
+from .errors import WorkflowError, bump_version, changed_elsewhere, check_version
 
 
 class FieldError(WorkflowError):
@@ -238,9 +238,11 @@ def update_account(
     is_admin: bool,
     password: str | None,
     actor: User,
+    version: int | str | None = None,
 ) -> None:
     """An empty password leaves the old one. An administrator cannot take away their own
     administrator rights: nobody else might be left to give them back."""
+    check_version(user, version, changed_elsewhere())
     _check_account(email=email, organization=organization, unit=unit, password=password, user=user)
     if user.id == actor.id and not is_admin:
         raise FieldError(_("Du kan inte ta bort din egen administratörsbehörighet."), "is_admin")
@@ -253,6 +255,7 @@ def update_account(
     user.is_admin = is_admin
     if password:
         set_password(user, password)
+    bump_version(user)
     db.session.flush()
 
 
@@ -353,12 +356,19 @@ def create_organization(
 
 
 def update_organization(
-    organization: Organization, *, name: str, kind: OrganizationKind, is_party: bool
+    organization: Organization,
+    *,
+    name: str,
+    kind: OrganizationKind,
+    is_party: bool,
+    version: int | str | None = None,
 ) -> None:
+    check_version(organization, version, changed_elsewhere())
     _check_organization_name(organization.region_id, name, organization)
     organization.name = name.strip()
     organization.kind = kind
     organization.is_party = is_party
+    bump_version(organization)
     db.session.flush()
 
 
@@ -430,10 +440,14 @@ def create_unit(organization: Organization, *, name: str, parent: Unit | None) -
     return unit
 
 
-def update_unit(unit: Unit, *, name: str, parent: Unit | None) -> None:
+def update_unit(
+    unit: Unit, *, name: str, parent: Unit | None, version: int | str | None = None
+) -> None:
+    check_version(unit, version, changed_elsewhere())
     _check_unit(unit.organization, name, parent, unit)
     unit.name = name.strip()
     unit.parent = parent
+    bump_version(unit)
     db.session.flush()
 
 
@@ -556,13 +570,16 @@ def update_group(
     level: GroupLevel,
     target_group: TargetGroup | None,
     escalation_parent: Group | None,
+    version: int | str | None = None,
 ) -> None:
+    check_version(group, version, changed_elsewhere())
     _check_group(group.region_id, name, escalation_parent, group)
     group.name = name.strip()
     group.short_name = _clean(short_name)
     group.level = level
     group.target_group = target_group
     group.escalation_parent = escalation_parent
+    bump_version(group)
     db.session.flush()
 
 
@@ -668,7 +685,9 @@ def update_membership(
     function: str | None,
     represented_organization: Organization | None,
     counts_for_quorum: bool,
+    version: int | str | None = None,
 ) -> None:
+    check_version(membership, version, changed_elsewhere())
     _check_membership(
         membership.group,
         role=role,
@@ -679,6 +698,7 @@ def update_membership(
     membership.function = _clean(function)
     membership.represented_organization = represented_organization
     membership.counts_for_quorum = counts_for_quorum
+    bump_version(membership)
     db.session.flush()
 
 
@@ -783,14 +803,21 @@ def create_category(
 
 
 def update_category(
-    category: Category, *, name: str, description: str | None, parent: Category | None
+    category: Category,
+    *,
+    name: str,
+    description: str | None,
+    parent: Category | None,
+    version: int | str | None = None,
 ) -> None:
+    check_version(category, version, changed_elsewhere())
     _check_category(category.region_id, name, parent, category)
     if parent is not category.parent:
         category.position = _next_position(category.region_id, parent)
     category.name = name.strip()
     category.description = _clean(description)
     category.parent = parent
+    bump_version(category)
     db.session.flush()
 
 

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from ..db import db
 from ..models import (
@@ -50,7 +51,13 @@ from . import run_chart as charts
 from .agenda import add_system_matter
 from .clusters import cluster_cases
 from .dates import STOCKHOLM, add_months, local_today, month_start
-from .errors import WorkflowError
+from .errors import (
+    StaleEditError,
+    WorkflowError,
+    bump_version,
+    changed_elsewhere,
+    check_version,
+)
 from .notifications import notify
 from .personal_data import guard_text
 
@@ -73,32 +80,60 @@ def period_start(day: date, frequency: Frequency) -> date:
 
 
 def save_four_questions(
-    *, deviation=None, effort=None, cluster=None, answers: dict, actor: User, now: datetime
+    *,
+    deviation=None,
+    effort=None,
+    cluster=None,
+    answers: dict,
+    actor: User,
+    now: datetime,
+    version: int | str | None = None,
 ) -> FourQuestions:
-    """Answers on a case, an effort or a cluster; blank answers are allowed, not all four."""
+    """Answers on a case, an effort or a cluster; blank answers are allowed, not all four.
+    `version` is the one the form showed (0 before the first answers): a save made by someone
+    else in between is refused, not overwritten."""
+    questions = subject_questions(deviation=deviation, effort=effort, cluster=cluster)
+    check_version(questions, version, changed_elsewhere())
     cleaned = {name: _clean(answers.get(name)) for name in QUESTION_FIELDS}
     if not any(cleaned.values()):
         raise WorkflowError(_("Besvara minst en av de fyra frågorna."))
     guard_text(**{name: value for name, value in cleaned.items() if value})
-    if effort is not None:
-        questions = effort.questions
-    elif cluster is not None:
-        questions = cluster_questions(cluster)
-    else:
-        questions = case_questions(deviation)
-    if questions is None:
+    first = questions is None
+    if first:
         questions = FourQuestions(
             deviation=deviation, effort=effort, cluster_id=cluster.id if cluster else None
         )
         db.session.add(questions)
+    else:
+        bump_version(questions)
     for name, value in cleaned.items():
         setattr(questions, name, value)
     questions.updated_at = now
     questions.updated_by = actor
     if effort is not None:
         effort.updated_at = now
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError as error:
+        if not first:
+            raise
+        # Two first answers at the same moment: the subject's unique key kept the other one.
+        raise StaleEditError(changed_elsewhere()) from error
     return questions
+
+
+def subject_questions(*, deviation=None, effort=None, cluster=None) -> FourQuestions | None:
+    """The answers so far on the one subject given, None before the first."""
+    if effort is not None:
+        return effort.questions
+    if cluster is not None:
+        return cluster_questions(cluster)
+    return case_questions(deviation)
+
+
+def questions_version(questions: FourQuestions | None) -> int:
+    """The version an answer form carries: 0 before the first answers."""
+    return questions.version if questions is not None else 0
 
 
 def case_questions(deviation) -> FourQuestions | None:
@@ -353,6 +388,8 @@ def add_indicator(
     name, unit = _clean(spec.name), _clean(spec.unit)
     if not name or not unit:
         raise WorkflowError(_("Skriv indikatorns namn och enhet."))
+    if any(v is not None and abs(v) > charts.MAX_VALUE for v in (spec.baseline, spec.target)):
+        raise WorkflowError(_too_large())
     guard_text(name=name, unit=unit)
     counted = spec.source is IndicatorSource.DEVIATION_COUNT
     if counted and spec.frequency is not Frequency.MONTHLY:
@@ -390,6 +427,13 @@ def _may_measure(indicator: Indicator, actor: User) -> bool:
     return can_manage_process(actor, indicator.goal.process)
 
 
+def _too_large() -> str:
+    return _(
+        "Värdet är orimligt stort. Mätvärden, utgångsvärden och mål ligger mellan "
+        "−1 000 000 000 och 1 000 000 000."
+    )
+
+
 def record_measurements(
     indicator: Indicator, values: list[tuple[date, float]], *, actor: User, now: datetime
 ) -> int:
@@ -402,6 +446,8 @@ def record_measurements(
         raise WorkflowError(_("Indikatorn räknas från avvikelserna och tar inte emot mätvärden."))
     if not values:
         raise WorkflowError(_("Skriv minst ett mätvärde."))
+    if any(abs(value) > charts.MAX_VALUE for _day, value in values):
+        raise WorkflowError(_too_large())
     today = local_today(now)
     existing = {m.period_start: m for m in indicator.measurements}
     for day, value in values:

@@ -45,7 +45,7 @@ from .audit import log_access
 from .dates import STOCKHOLM, local_today
 from .deviations import add_action, decide, hand_over
 from .documents import notice_statements
-from .errors import WorkflowError, check_version
+from .errors import WorkflowError, bump_version, changed_elsewhere, check_version
 from .meeting_deadlines import NOTICE_DAYS_BEFORE, deadlines_for, meeting_deadlines
 from .notifications import notify, notify_many
 from .personal_data import guard_text
@@ -564,8 +564,17 @@ def move_to_following_meeting(matter: Matter, *, actor: User, now: datetime) -> 
     return target
 
 
-def update_presentation(matter: Matter, presentation: Presentation, *, actor: User, now: datetime):
-    """The föredragning is written up to the meeting by whoever raised it, or the managers."""
+def update_presentation(
+    matter: Matter,
+    presentation: Presentation,
+    *,
+    actor: User,
+    now: datetime,
+    version: int | str | None = None,
+):
+    """The föredragning is written up to the meeting by whoever raised it, or the managers;
+    a save made by someone else since `version` was shown is refused, not overwritten."""
+    check_version(matter, version, changed_elsewhere())
     _require_draft(matter)
     if not can_edit_matter(actor, matter):
         raise WorkflowError(_("Bara den som anmälde ärendet, ordföranden eller sekreteraren."))
@@ -576,6 +585,7 @@ def update_presentation(matter: Matter, presentation: Presentation, *, actor: Us
     matter.done_so_far = presentation.done_so_far
     matter.proposal = presentation.proposal
     matter.presenter = presentation.presenter
+    bump_version(matter)
     db.session.flush()
 
 

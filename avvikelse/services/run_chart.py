@@ -16,13 +16,19 @@ import statistics
 from dataclasses import dataclass, field
 from datetime import date
 
-from flask_babel import format_decimal
+from flask_babel import format_decimal, format_scientific
 from flask_babel import gettext as _
 
 MIN_POINTS = 10
 SHIFT_POINTS = 6
 TREND_POINTS = 5
 MIN_BASELINE = 6
+MAX_TICKS = 8
+# The largest value (either sign) a measurement, baseline or target may have. Indicators here
+# count deviations, days, minutes or per cent in one region's care transitions: a billion is
+# far above any of them, so a larger value is a typing slip (or an attempt to break the chart),
+# and every allowed value still prints as a readable label with its two decimals exact.
+MAX_VALUE = 1e9
 
 
 @dataclass(frozen=True)
@@ -159,10 +165,21 @@ def analyse(points: list[Point], *, lower_is_better: bool, change_on: date | Non
     return chart
 
 
+# Above this, decimal formatting runs out of precision: values stored before MAX_VALUE was
+# enforced are shown in powers of ten rather than breaking the page.
+SCIENTIFIC_FROM = 1e15
+
+
+def _decimal(value: float, decimals: int, pattern: str) -> str:
+    if abs(value) >= SCIENTIFIC_FROM:
+        return format_scientific(value, format="0.##E0")
+    return format_decimal(round(value, decimals), format=pattern)
+
+
 def number(value: float | None) -> str:
     if value is None:
         return "–"
-    return format_decimal(round(value, 2), format="#,##0.##")
+    return _decimal(value, 2, "#,##0.##")
 
 
 def describe_signal(chart: RunChart, signal: Signal) -> str:
@@ -246,31 +263,46 @@ class Geometry:
     last_label: str
 
 
-def nice_step(rough: float) -> float:
-    """1, 2, 2.5 or 5 times a power of ten: axis labels people read at a glance."""
-    magnitude = 10 ** math.floor(math.log10(rough)) if rough > 0 else 1
-    return next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= rough)
+def nice_ticks(low: float, high: float, max_count: int = MAX_TICKS) -> list[float]:
+    """Axis values at a step of 1, 2 or 5 times a power of ten, covering low…high in at most
+    `max_count` ticks: labels people read at a glance, and a bounded number of them however
+    large the values are."""
+    span = high - low
+    if not 0 < span < math.inf:  # a single value, or a range beyond what a float can hold
+        return [low, high] if high > low else [low]
+    magnitude = 10 ** math.floor(math.log10(span / (max_count - 1)))
+    for multiple in (1, 2, 5, 10, 20, 50, 100):
+        step = multiple * magnitude
+        first, last = math.floor(low / step), math.ceil(high / step)
+        if last - first + 1 <= max_count:
+            break
+    return [(first + k) * step for k in range(last - first + 1)]
+
+
+def tick_label(value: float, step: float) -> str:
+    """As many decimals as the step needs, so that neighbouring ticks never read the same."""
+    decimals = max(0, -math.floor(math.log10(step))) if 0 < step < math.inf else 0
+    return _decimal(value, decimals, "#,##0." + "0" * decimals if decimals else "#,##0")
 
 
 def geometry(chart: RunChart, *, target: float | None = None, width=640, height=240) -> Geometry:
-    """Scaled coordinates: the template draws them, it computes nothing."""
+    """Scaled coordinates: the template draws them, it computes nothing. The value axis starts
+    at zero (or below it) and ends on a tick."""
     left, right, top, bottom = 56, 16, 16, height - 36
     values = [p.value for p in chart.points]
     extra = [v for v in (target, chart.median) if v is not None]
-    low = min([0.0, *values, *extra])
-    high = max([1.0, *values, *extra])
-    step = nice_step((high - low) / 4)
-    low, high = math.floor(low / step) * step, math.ceil(high / step) * step
-    span = high - low or 1.0
+    values_at = nice_ticks(min([0.0, *values, *extra]), max([1.0, *values, *extra]))
+    low, high = values_at[0], values_at[-1]
+    span = high - low if high > low else 1.0
 
     def y_of(value: float) -> float:
         return round(bottom - (value - low) / span * (bottom - top), 1)
 
     count = len(values)
-    step = (width - left - right) / max(count - 1, 1)
+    x_step = (width - left - right) / max(count - 1, 1)
     dots = [
         Dot(
-            round(left + i * step, 1),
+            round(left + i * x_step, 1),
             y_of(p.value),
             p,
             chart.signal_at(i) is not None,
@@ -280,10 +312,9 @@ def geometry(chart: RunChart, *, target: float | None = None, width=640, height=
     change = chart.change_index
     change_x = None
     if change is not None and change > 0:
-        change_x = round(left + (change - 0.5) * step, 1)
-    ticks = [
-        Tick(y_of(low + step * k), number(low + step * k)) for k in range(round(span / step) + 1)
-    ]
+        change_x = round(left + (change - 0.5) * x_step, 1)
+    y_step = values_at[1] - values_at[0] if len(values_at) > 1 else 0.0
+    ticks = [Tick(y_of(value), tick_label(value, y_step)) for value in values_at]
     return Geometry(
         width=width,
         height=height,

@@ -7,17 +7,22 @@ region, so an id from another region answers 404 just like an id that does not e
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
 from ..forms import EmptyForm
 from ..forms.admin import (
     AuditFilterForm,
+    CategoryEditForm,
     CategoryForm,
     CoordinatorForm,
+    GroupEditForm,
     GroupForm,
     MembershipEditForm,
     MembershipForm,
+    OrganizationEditForm,
     OrganizationForm,
+    UnitEditForm,
     UnitForm,
     UserEditForm,
     UserFilterForm,
@@ -40,7 +45,7 @@ from ..services import admin as service
 from ..services import dates
 from ..services.accessibility import accessibility_reports, mark_accessibility_report_handled
 from ..services.case_lists import AuditFilters, Cursor, audit_page
-from ..services.errors import WorkflowError
+from ..services.errors import StaleEditError, WorkflowError, changed_elsewhere
 from ..services.job_runs import job_rows, leader_status, recent_runs, summary_text
 from ..services.notifications import failed_emails, logged_emails, outbox_counts, retry_email
 
@@ -77,11 +82,33 @@ def _refused(form, error: WorkflowError) -> None:
     (form[name].errors if name in form else form.form_errors).append(str(error))
 
 
-def _form_page(form, *, heading: str, submit: str, back: str):
+def _form_page(form, *, heading: str, submit: str, back: str, status: int | None = None):
     """A GET shows the form; a POST that ends up here was refused: 422, with what was typed."""
-    status = 422 if request.method == "POST" else 200
+    if status is None:
+        status = 422 if request.method == "POST" else 200
     page = render_template("admin/form.html", form=form, heading=heading, submit=submit, back=back)
     return page, status
+
+
+def _edit(form, record, change, message, target: str, page):
+    """Save an edit form: its one service call with the version the page showed, then the one
+    commit. A save made by someone else in between is refused with 409 and the text as typed;
+    the form then carries the current version, so saving again knowingly replaces it.
+    `message()` is asked after the save (it may name the new name); `page(status)` renders the
+    form (None: 422 for a POST)."""
+    try:
+        change()
+        db.session.commit()
+    except (StaleEditError, StaleDataError):
+        db.session.rollback()
+        form.form_errors.append(changed_elsewhere())
+        form.version.data = str(record.version)
+        return page(409)
+    except WorkflowError as error:
+        _refused(form, error)
+        return page(None)
+    flash(message(), "success")
+    return redirect(target)
 
 
 def _done(message: str, target: str):
@@ -195,18 +222,27 @@ def user_edit(user_id: int):
     user = _load(User, user_id)
     form = UserEditForm(obj=user)
     _user_choices(form, user)
-    if form.validate_on_submit():
-        try:
-            service.update_account(user, **_account_fields(form), actor=current_user)
-        except WorkflowError as error:
-            _refused(form, error)
-        else:
-            return _done(_("Kontot för %(name)s är sparat.", name=user.name), url_for(".users"))
-    return _form_page(
+
+    def page(status=None):
+        return _form_page(
+            form,
+            heading=_("Ändra konto: %(name)s", name=user.name),
+            submit=_("Spara"),
+            back=url_for(".users"),
+            status=status,
+        )
+
+    if not form.validate_on_submit():
+        return page()
+    return _edit(
         form,
-        heading=_("Ändra konto: %(name)s", name=user.name),
-        submit=_("Spara"),
-        back=url_for(".users"),
+        user,
+        lambda: service.update_account(
+            user, **_account_fields(form), actor=current_user, version=form.version.data
+        ),
+        lambda: _("Kontot för %(name)s är sparat.", name=user.name),
+        url_for(".users"),
+        page,
     )
 
 
@@ -261,21 +297,28 @@ def organization_new():
 @bp.route("/organisationer/<int:organization_id>", methods=["GET", "POST"])
 def organization_edit(organization_id: int):
     organization = _load(Organization, organization_id)
-    form = OrganizationForm(obj=organization)
-    if form.validate_on_submit():
-        try:
-            service.update_organization(organization, **_organization_fields(form))
-        except WorkflowError as error:
-            _refused(form, error)
-        else:
-            return _done(
-                _("%(name)s är sparad.", name=organization.name), url_for(".organizations")
-            )
-    return _form_page(
+    form = OrganizationEditForm(obj=organization)
+
+    def page(status=None):
+        return _form_page(
+            form,
+            heading=_("Ändra organisation: %(name)s", name=organization.name),
+            submit=_("Spara"),
+            back=url_for(".organizations"),
+            status=status,
+        )
+
+    if not form.validate_on_submit():
+        return page()
+    return _edit(
         form,
-        heading=_("Ändra organisation: %(name)s", name=organization.name),
-        submit=_("Spara"),
-        back=url_for(".organizations"),
+        organization,
+        lambda: service.update_organization(
+            organization, **_organization_fields(form), version=form.version.data
+        ),
+        lambda: _("%(name)s är sparad.", name=organization.name),
+        url_for(".organizations"),
+        page,
     )
 
 
@@ -340,23 +383,33 @@ def unit_new(organization_id: int):
 @bp.route("/enheter/<int:unit_id>", methods=["GET", "POST"])
 def unit_edit(unit_id: int):
     unit = _load(Unit, unit_id)
-    form = UnitForm(obj=unit)
+    form = UnitEditForm(obj=unit)
     _unit_parent_choices(form, unit.organization, unit)
     back = url_for(".units", organization_id=unit.organization_id)
-    if form.validate_on_submit():
-        try:
-            service.update_unit(
-                unit, name=form.name.data, parent=_load_optional(Unit, form.parent_id.data)
-            )
-        except WorkflowError as error:
-            _refused(form, error)
-        else:
-            return _done(_("%(name)s är sparad.", name=unit.name), back)
-    return _form_page(
+
+    def page(status=None):
+        return _form_page(
+            form,
+            heading=_("Ändra enhet: %(name)s", name=unit.name),
+            submit=_("Spara"),
+            back=back,
+            status=status,
+        )
+
+    if not form.validate_on_submit():
+        return page()
+    return _edit(
         form,
-        heading=_("Ändra enhet: %(name)s", name=unit.name),
-        submit=_("Spara"),
-        back=back,
+        unit,
+        lambda: service.update_unit(
+            unit,
+            name=form.name.data,
+            parent=_load_optional(Unit, form.parent_id.data),
+            version=form.version.data,
+        ),
+        lambda: _("%(name)s är sparad.", name=unit.name),
+        back,
+        page,
     )
 
 
@@ -430,21 +483,28 @@ def group_new():
 @bp.route("/grupper/<int:group_id>/andra", methods=["GET", "POST"])
 def group_edit(group_id: int):
     group = _load(Group, group_id)
-    form = GroupForm(obj=group)
+    form = GroupEditForm(obj=group)
     _escalation_choices(form, group)
     back = url_for(".group", group_id=group.id)
-    if form.validate_on_submit():
-        try:
-            service.update_group(group, **_group_fields(form))
-        except WorkflowError as error:
-            _refused(form, error)
-        else:
-            return _done(_("%(name)s är sparad.", name=group.name), back)
-    return _form_page(
+
+    def page(status=None):
+        return _form_page(
+            form,
+            heading=_("Ändra grupp: %(name)s", name=group.name),
+            submit=_("Spara"),
+            back=back,
+            status=status,
+        )
+
+    if not form.validate_on_submit():
+        return page()
+    return _edit(
         form,
-        heading=_("Ändra grupp: %(name)s", name=group.name),
-        submit=_("Spara"),
-        back=back,
+        group,
+        lambda: service.update_group(group, **_group_fields(form), version=form.version.data),
+        lambda: _("%(name)s är sparad.", name=group.name),
+        back,
+        page,
     )
 
 
@@ -534,22 +594,31 @@ def membership_edit(membership_id: int):
     form = MembershipEditForm(obj=membership)
     _membership_choices(form, membership.group, membership)
     back = url_for(".group", group_id=membership.group_id)
-    if form.validate_on_submit():
-        try:
-            service.update_membership(membership, **_membership_fields(form))
-        except WorkflowError as error:
-            _refused(form, error)
-        else:
-            return _done(_("Medlemskapet för %(name)s är sparat.", name=membership.user.name), back)
-    return _form_page(
+
+    def page(status=None):
+        return _form_page(
+            form,
+            heading=_(
+                "Ändra medlemskap: %(name)s i %(group)s",
+                name=membership.user.name,
+                group=membership.group.name,
+            ),
+            submit=_("Spara"),
+            back=back,
+            status=status,
+        )
+
+    if not form.validate_on_submit():
+        return page()
+    return _edit(
         form,
-        heading=_(
-            "Ändra medlemskap: %(name)s i %(group)s",
-            name=membership.user.name,
-            group=membership.group.name,
+        membership,
+        lambda: service.update_membership(
+            membership, **_membership_fields(form), version=form.version.data
         ),
-        submit=_("Spara"),
-        back=back,
+        lambda: _("Medlemskapet för %(name)s är sparat.", name=membership.user.name),
+        back,
+        page,
     )
 
 
@@ -612,20 +681,29 @@ def category_new():
 @bp.route("/kategorier/<int:category_id>", methods=["GET", "POST"])
 def category_edit(category_id: int):
     category = _load(Category, category_id)
-    form = CategoryForm(obj=category)
+    form = CategoryEditForm(obj=category)
     _category_parent_choices(form, category)
-    if form.validate_on_submit():
-        try:
-            service.update_category(category, **_category_fields(form))
-        except WorkflowError as error:
-            _refused(form, error)
-        else:
-            return _done(_("%(name)s är sparad.", name=category.name), url_for(".categories"))
-    return _form_page(
+
+    def page(status=None):
+        return _form_page(
+            form,
+            heading=_("Ändra kategori: %(name)s", name=category.name),
+            submit=_("Spara"),
+            back=url_for(".categories"),
+            status=status,
+        )
+
+    if not form.validate_on_submit():
+        return page()
+    return _edit(
         form,
-        heading=_("Ändra kategori: %(name)s", name=category.name),
-        submit=_("Spara"),
-        back=url_for(".categories"),
+        category,
+        lambda: service.update_category(
+            category, **_category_fields(form), version=form.version.data
+        ),
+        lambda: _("%(name)s är sparad.", name=category.name),
+        url_for(".categories"),
+        page,
     )
 
 

@@ -28,9 +28,9 @@ from ..permissions import (
 )
 from ..services import clusters, dates, improvement
 from ..services.audit import log_reads
-from ..services.errors import WorkflowError
+from ..services.errors import WorkflowError, changed_elsewhere
 from ..services.meetings import meeting_date
-from .steps import Done, back_with_flash, run_step
+from .steps import STALE_STATUS, Done, back_with_flash, run_step
 
 bp = Blueprint("clusters", __name__, url_prefix="/kluster")
 
@@ -224,15 +224,26 @@ def questions(cluster_id: int):
 
     def call() -> str:
         improvement.save_four_questions(
-            cluster=cluster, answers=form.data, actor=current_user, now=dates.now()
+            cluster=cluster,
+            answers=form.data,
+            actor=current_user,
+            now=dates.now(),
+            version=form.version.data,
         )
         return _("Svaren på de fyra frågorna är sparade.")
+
+    def refused(form, status: int):
+        if status == STALE_STATUS:
+            saved = improvement.cluster_questions(cluster)
+            form.version.data = str(improvement.questions_version(saved))
+        return _render_detail(cluster, questions_form=form, status=status)
 
     return run_step(
         form,
         call,
         done=url_for(".detail", cluster_id=cluster.id, _anchor="questions-heading"),
-        refused=lambda form, status: _render_detail(cluster, questions_form=form, status=status),
+        refused=refused,
+        stale=changed_elsewhere(),
     )
 
 

@@ -47,7 +47,8 @@ from ..permissions import (
 from ..services import case_page, dates, run_chart
 from ..services import improvement as service
 from ..services.dates import local_today
-from .steps import Done, run_step
+from ..services.errors import changed_elsewhere
+from .steps import STALE_STATUS, Done, run_step
 
 bp = Blueprint("improvement", __name__, url_prefix="/forbattring")
 bp.add_app_template_global(run_chart.number, "number")
@@ -351,11 +352,19 @@ def _step(effort_id: int, key: str, run):
     require(can_manage_effort(current_user, effort))
     form = build_effort_form(key, effort, formdata=request.form)
     anchor = key.partition("-")[0]
+
+    def refused(form, status: int):
+        if status == STALE_STATUS and "version" in form:
+            # The answers as typed stay; saving them again now knowingly replaces the others'.
+            form.version.data = str(service.questions_version(effort.questions))
+        return _render_effort(effort, now, (key, form), status)
+
     return run_step(
         form,
         lambda: run(effort, form, now),
         done=url_for(".detail", effort_id=effort_id) + f"#{anchor}",
-        refused=lambda form, status: _render_effort(effort, now, (key, form), status),
+        refused=refused,
+        stale=changed_elsewhere(),
     )
 
 
@@ -379,7 +388,13 @@ def plan(effort_id: int):
 @bp.post("/<int:effort_id>/fyra-fragor")
 def questions(effort_id: int):
     def run(effort, form, now):
-        service.save_four_questions(effort=effort, answers=form.data, actor=current_user, now=now)
+        service.save_four_questions(
+            effort=effort,
+            answers=form.data,
+            actor=current_user,
+            now=now,
+            version=form.version.data,
+        )
         return _("Svaren på de fyra frågorna är sparade.")
 
     return _step(effort_id, "questions", run)
@@ -494,12 +509,18 @@ def case_questions(deviation_id: int):
 
     def call() -> str:
         service.save_four_questions(
-            deviation=deviation, answers=form.data, actor=current_user, now=now
+            deviation=deviation,
+            answers=form.data,
+            actor=current_user,
+            now=now,
+            version=form.version.data,
         )
         return _("Svaren på de fyra frågorna är sparade.")
 
     def refused(form, status: int):
         current = get_deviation_or_404(deviation_id, current_user, now=now, action="view")
+        if status == STALE_STATUS:
+            form.version.data = str(service.questions_version(service.case_questions(current)))
         db.session.commit()
         html = render_template(
             "improvement/case_questions.html",
@@ -515,6 +536,7 @@ def case_questions(deviation_id: int):
         call,
         done=url_for("deviations.detail", deviation_id=deviation_id),
         refused=refused,
+        stale=changed_elsewhere(),
     )
 
 

@@ -48,11 +48,11 @@ from ..services import annual_cycle as cycle_service
 from ..services import meetings as service
 from ..services.audit import log_reads
 from ..services.dates import local_today
-from ..services.errors import WorkflowError
+from ..services.errors import WorkflowError, changed_elsewhere
 from ..services.meeting_deadlines import meeting_deadlines
 from ..services.quorum import meeting_quorum, quorum_status
 from . import pdf_download
-from .steps import Done, back_with_flash, run_step
+from .steps import STALE_STATUS, Done, back_with_flash, run_step
 
 bp = Blueprint("meetings", __name__, url_prefix="/moten")
 
@@ -438,10 +438,11 @@ def edit_matter(matter_id: int):
     matter = _matter_or_404(matter_id)
     require(can_edit_matter(current_user, matter))
     if request.method == "POST":
-        form = forms.PresentationForm()
+        form = forms.PresentationEditForm()
     else:
-        form = forms.PresentationForm(
+        form = forms.PresentationEditForm(
             formdata=None,
+            version=str(matter.version),
             title=matter.title,
             presenter=matter.presenter_id,
             background=matter.background,
@@ -451,6 +452,9 @@ def edit_matter(matter_id: int):
     form.presenter.choices = _presenter_choices(matter.group)
 
     def render(form, status: int = 200):
+        if status == STALE_STATUS:
+            # The text as typed stays; saving it again now knowingly replaces the other one.
+            form.version.data = str(matter.version)
         return render_template(
             "meetings/matter_form.html", group=matter.group, form=form, matter=matter
         ), status
@@ -463,11 +467,15 @@ def edit_matter(matter_id: int):
 
     def call() -> str:
         service.update_presentation(
-            matter, _presentation(form, matter.group), actor=current_user, now=dates.now()
+            matter,
+            _presentation(form, matter.group),
+            actor=current_user,
+            now=dates.now(),
+            version=form.version.data,
         )
         return _("Föredragningen är sparad.")
 
-    return run_step(form, call, done=_back_to(matter), refused=render)
+    return run_step(form, call, done=_back_to(matter), refused=render, stale=changed_elsewhere())
 
 
 def _back_to(matter: Matter) -> str:

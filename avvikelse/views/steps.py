@@ -67,6 +67,7 @@ def run_step(
     done: str | Callable[[], str] | None = None,
     refused: Refused,
     version: tuple[object, int | str | None] | None = None,
+    stale: str | None = None,
     invalid: str | Callable[[FlaskForm], str] | None = None,
 ) -> ResponseReturnValue:
     """Validate `form` (CSRF included), call the one service through `call`, commit once, flash
@@ -75,8 +76,10 @@ def run_step(
     the call returns says where).
 
     `version` is (the edited object, the version the user saw): a change made in between is
-    refused with 409 instead of overwritten. `invalid` replaces the field errors of a form that
-    does not validate with one reason, for pages that show only the form's top message.
+    refused with 409 instead of overwritten; `stale` words that refusal on pages that edit
+    something other than a case (a service's own StaleEditError speaks for itself). `invalid`
+    replaces the field errors of a form that does not validate with one reason, for pages that
+    show only the form's top message.
     `refused(form, status)` renders the page again; it runs after the rollback, so it loads
     what it shows afresh.
     """
@@ -86,11 +89,14 @@ def run_step(
         return _refuse(form, refused, REFUSED_STATUS)
     try:
         if version is not None:
-            check_version(*version)
+            check_version(*version, stale)
         result = call()
         db.session.commit()
-    except (StaleEditError, StaleDataError):
-        form.form_errors.append(str(StaleEditError()))
+    except StaleEditError as error:
+        form.form_errors.append(str(error))
+        return _refuse(form, refused, STALE_STATUS)
+    except StaleDataError:
+        form.form_errors.append(str(StaleEditError(stale)))
         return _refuse(form, refused, STALE_STATUS)
     except WorkflowError as error:
         attach(form, error)

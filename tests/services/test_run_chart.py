@@ -1,6 +1,7 @@
 """The run-chart rules: shift (≥6 on one side of the median, points on it skipped), trend (≥5
 rising or falling, repeats skipped), and too few points (fewer than 10: no verdict)."""
 
+import math
 from datetime import date
 
 import pytest
@@ -125,3 +126,48 @@ def test_a_step_without_change_date_is_judged_by_the_latest_shift():
     assert chart.verdict is rc.Verdict.IMPROVEMENT
     assert "under medianen" in rc.sentence(chart)
     assert "över medianen" not in rc.sentence(chart)
+
+
+# --- The value axis -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "expected"),
+    [
+        (0, 1, [0, 0.2, 0.4, 0.6, 0.8, 1.0]),
+        (0, 13, [0, 2, 4, 6, 8, 10, 12, 14]),
+        (0, 20, [0, 5, 10, 15, 20]),
+        (0, 100, [0, 20, 40, 60, 80, 100]),
+        (0, 730, [0, 200, 400, 600, 800]),
+        (-3, 7, [-4, -2, 0, 2, 4, 6, 8]),
+    ],
+)
+def test_nice_ticks_for_typical_ranges(low, high, expected):
+    ticks = rc.nice_ticks(low, high)
+    assert ticks == pytest.approx(expected)
+    assert len(ticks) <= rc.MAX_TICKS
+    step = ticks[1] - ticks[0]
+    mantissa = step / 10 ** math.floor(math.log10(step))
+    assert round(mantissa, 9) in (1, 2, 5)
+
+
+@pytest.mark.usefixtures("app_context")
+def test_a_typical_chart_gets_several_labelled_ticks():
+    """Before: the ticks were stepped by the x pixel distance, and 0–20 got a lone "0"."""
+    values = [12, 10, 13, 11, 12, 13, 6, 5, 7, 6, 5, 6]
+    g = rc.geometry(rc.analyse(months(values), lower_is_better=True), target=5)
+    assert [t.label for t in g.ticks] == ["0", "2", "4", "6", "8", "10", "12", "14"]
+    assert g.ticks[0].y == g.bottom  # zero at the bottom, the highest tick at the top
+    assert g.ticks[-1].y < g.ticks[0].y
+    small = rc.geometry(rc.analyse(months([0.1, 0.3, 0.2]), lower_is_better=True))
+    assert [t.label for t in small.ticks] == ["0,0", "0,2", "0,4", "0,6", "0,8", "1,0"]
+
+
+@pytest.mark.usefixtures("app_context")
+@pytest.mark.parametrize("huge", [[1e26], [-1e26], [1e300], [-1e308], [-1e308, 1e308]])
+def test_a_huge_value_gives_a_bounded_number_of_ticks(huge):
+    """Before: one measurement of 1e26 made 10^24 ticks (the effort page hung)."""
+    values = [3.0] * (12 - len(huge)) + huge
+    g = rc.geometry(rc.analyse(months(values), lower_is_better=True))
+    assert 1 <= len(g.ticks) <= rc.MAX_TICKS
+    assert len(g.dots) == 12

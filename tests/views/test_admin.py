@@ -275,7 +275,9 @@ def test_edit_account_without_password_keeps_it(app, client, auth, world):
     assert 'value="member@test.example"' in page
     response = client.post(
         f"/admin/anvandare/{world['member']}",
-        data=user_form(world, name="Mats Ändrad", email="member@test.example", password=""),
+        data=user_form(
+            world, name="Mats Ändrad", email="member@test.example", password="", version="1"
+        ),
     )
     assert response.status_code == 302
     member = get(app, User, id=world["member"])
@@ -315,6 +317,7 @@ def test_administrator_cannot_remove_their_own_admin_flag(app, client, auth, wor
             organization_id=world["regionorg"],
             unit_id="",
             password="",
+            version="1",
         ),
     )
     assert response.status_code == 422
@@ -350,7 +353,7 @@ def test_create_edit_and_deactivate_an_organization(app, client, auth, world):
     assert organization.kind is OrganizationKind.MUNICIPALITY
     response = client.post(
         f"/admin/organisationer/{organization.id}",
-        data={"name": "Nyby kommun", "kind": "private_provider"},
+        data={"name": "Nyby kommun", "kind": "private_provider", "version": "1"},
     )
     assert response.status_code == 302
     changed = get(app, Organization, id=organization.id)
@@ -387,12 +390,15 @@ def test_units_are_a_tree_and_refuse_a_cycle(app, client, auth, world):
     page = client.get(base).get_data(as_text=True)
     assert page.index("Hemtjänst</span>") < page.index("Hemtjänst Norr")
     response = client.post(
-        f"/admin/enheter/{world['unit']}", data={"name": "Hemtjänsten", "parent_id": child.id}
+        f"/admin/enheter/{world['unit']}",
+        data={"name": "Hemtjänsten", "parent_id": child.id, "version": "1"},
     )
     assert response.status_code == 422
     assert 'value="Hemtjänsten"' in response.get_data(as_text=True)
     assert get(app, Unit, id=world["unit"]).parent_id is None
-    response = client.post(f"/admin/enheter/{child.id}", data={"name": "Norr", "parent_id": ""})
+    response = client.post(
+        f"/admin/enheter/{child.id}", data={"name": "Norr", "parent_id": "", "version": "1"}
+    )
     assert response.status_code == 302
     assert get(app, Unit, id=child.id).parent_id is None
 
@@ -434,7 +440,7 @@ def test_create_and_edit_a_group(app, client, auth, world):
     assert "Taktisk nivå" in page
     response = client.post(
         f"/admin/grupper/{group.id}/andra",
-        data=data | {"target_group": "", "escalation_parent_id": ""},
+        data=data | {"target_group": "", "escalation_parent_id": "", "version": "1"},
     )
     assert response.status_code == 302
     changed = get(app, Group, id=group.id)
@@ -448,7 +454,12 @@ def test_group_escalation_cycle_is_refused(app, client, auth, world):
     auth.login(ADMIN)
     form_page = client.get(f"/admin/grupper/{world['lsvo']}/andra").get_data(as_text=True)
     assert f'<option value="{world["group"]}">' not in form_page
-    data = {"name": "LSVO ändrad", "level": "strategic", "escalation_parent_id": world["group"]}
+    data = {
+        "name": "LSVO ändrad",
+        "level": "strategic",
+        "escalation_parent_id": world["group"],
+        "version": "1",
+    }
     response = client.post(f"/admin/grupper/{world['lsvo']}/andra", data=data)
     assert response.status_code == 422
     assert 'value="LSVO ändrad"' in response.get_data(as_text=True)
@@ -485,7 +496,12 @@ def test_add_edit_and_remove_a_membership(app, client, auth, world):
     assert membership.function == "Enhetschef hemtjänst"
     response = client.post(
         f"/admin/medlemskap/{membership.id}",
-        data={"role": "co_opted", "function": "Sakkunnig", "represented_organization_id": ""},
+        data={
+            "role": "co_opted",
+            "function": "Sakkunnig",
+            "represented_organization_id": "",
+            "version": "1",
+        },
     )
     assert response.status_code == 302
     changed = get(app, Membership, id=membership.id)
@@ -526,6 +542,7 @@ def test_existing_chair_cannot_be_made_to_count(app, client, auth, world):
             "role": "chair",
             "represented_organization_id": world["regionorg"],
             "counts_for_quorum": "y",
+            "version": "1",
         },
     )
     assert response.status_code == 422
@@ -564,7 +581,11 @@ def test_category_edit_errors_keep_input(app, client, auth, world):
     category = get(app, Category, name="Läkemedel")
     response = client.post(
         f"/admin/kategorier/{category.id}",
-        data={"name": "informationsöverföring", "description": "Om läkemedelslistor"},
+        data={
+            "name": "informationsöverföring",
+            "description": "Om läkemedelslistor",
+            "version": "1",
+        },
     )
     assert response.status_code == 422
     page = response.get_data(as_text=True)

@@ -126,13 +126,16 @@ def test_four_questions_bad_input_is_kept_with_a_swedish_error(client, auth, w):
     login(auth, w, "chair")
     response = client.post(
         f"/forbattring/{w['effort']}/fyra-fragor",
-        data={"questions-current_state": "Patienten 19121212-1212 fick ingen lista."},
+        data={
+            "questions-current_state": "Patienten 19121212-1212 fick ingen lista.",
+            "questions-version": "0",
+        },
     )
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert "personnummer" in page
     assert "Patienten 19121212-1212 fick ingen lista." in page
-    empty = client.post(f"/forbattring/{w['effort']}/fyra-fragor", data={})
+    empty = client.post(f"/forbattring/{w['effort']}/fyra-fragor", data={"questions-version": "0"})
     assert empty.status_code == 422
     assert "Besvara minst en av de fyra frågorna." in empty.get_data(as_text=True)
 
@@ -225,7 +228,9 @@ def test_case_questions_page(client, auth, w):
     login(auth, w, "lsvo_member")  # cannot see the case
     assert client.get(url).status_code == 404
     login(auth, w, "secretary")
-    response = client.post(url, data={"measurement": "Räkna utskrivningar utan lista."})
+    response = client.post(
+        url, data={"measurement": "Räkna utskrivningar utan lista.", "version": "0"}
+    )
     assert response.status_code == 302
     page = client.get(f"/avvikelser/{w['deviation']}").get_data(as_text=True)
     assert "De fyra frågorna: 1 av 4 besvarade." in page
@@ -508,3 +513,73 @@ def test_the_plan_changes_the_responsible_person_within_the_owner_group(client, 
         effort = db.session.get(ImprovementEffort, w["effort"])
         assert effort.responsible_id == member_id
         assert "Ny ansvarig" in effort.events[-1].message
+
+
+# --- Absurd measurement values ------------------------------------------------------------------
+
+
+def _manual_indicator(app, w) -> int:
+    with app.test_request_context():
+        effort = db.session.get(ImprovementEffort, w["effort"])
+        indicator = service.add_indicator(
+            service.IndicatorSpec(name="Dagar", unit="dagar", direction=Direction.LOWER_IS_BETTER),
+            effort=effort,
+            actor=db.session.scalar(db.select(User).filter_by(email=w["users"]["chair"])),
+            now=NOW,
+        )
+        db.session.commit()
+        return indicator.id
+
+
+def test_an_absurd_measurement_is_refused_and_kept(client, auth, w, app):
+    indicator_id = _manual_indicator(app, w)
+    login(auth, w, "chair")
+    url = f"/forbattring/{w['effort']}/indikatorer/{indicator_id}/matvarden"
+    typed = "2026-01 12\n2026-02 100000000000000000000000000"
+    response = client.post(url, data={f"measure-{indicator_id}-values": typed})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Rad 2: värdet är orimligt stort." in page
+    assert "2026-02 100000000000000000000000000" in page
+    with app.app_context():
+        assert db.session.get(ImprovementEffort, w["effort"]).indicators[0].measurements == []
+    response = client.post(
+        f"/forbattring/{w['effort']}/indikatorer",
+        data={
+            "indicator-name": "Väntetid",
+            "indicator-unit": "dagar",
+            "indicator-direction": "lower_is_better",
+            "indicator-target": "-2 000 000 000",
+            "indicator-frequency": "monthly",
+            "indicator-source": "manual",
+        },
+    )
+    assert response.status_code == 422
+    assert "Talet är orimligt stort." in response.get_data(as_text=True)
+    assert 'value="-2 000 000 000"' in response.get_data(as_text=True)
+
+
+def test_the_service_refuses_an_absurd_value_too(app, w):
+    indicator_id = _manual_indicator(app, w)
+    with app.test_request_context():
+        indicator = db.session.get(service.Indicator, indicator_id)
+        chair = db.session.scalar(db.select(User).filter_by(email=w["users"]["chair"]))
+        with pytest.raises(service.WorkflowError, match="orimligt stort"):
+            service.record_measurements(indicator, [(date(2026, 1, 1), 1e26)], actor=chair, now=NOW)
+
+
+def test_a_stored_huge_value_still_draws_the_effort_page(client, auth, w, app):
+    """A value stored before the bound: the page answers with a bounded axis, not a hang."""
+    indicator_id = _manual_indicator(app, w)
+    with app.app_context():
+        db.session.add_all(
+            service.Measurement(
+                indicator_id=indicator_id, period_start=date(2026, m, 1), value=v, recorded_at=NOW
+            )
+            for m, v in ((1, 3.0), (2, 1e26))
+        )
+        db.session.commit()
+    login(auth, w, "chair")
+    response = client.get(f"/forbattring/{w['effort']}")
+    assert response.status_code == 200
+    assert response.get_data(as_text=True).count('class="rc-grid"') <= 8

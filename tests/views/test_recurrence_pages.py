@@ -126,13 +126,17 @@ def test_the_group_answers_the_four_questions_for_a_cluster(app, client, auth, w
         db.session.commit()
         url = f"/kluster/{cluster.id}/fyra-fragor"
     auth.login("chair@test.example")
-    empty = client.post(url, data={})
+    empty = client.post(url, data={"version": "0"})
     assert empty.status_code == 422
     assert "Besvara minst en av de fyra frågorna." in empty.get_data(as_text=True)
-    typed = client.post(url, data={"current_state": "Meddelandet 19121212-1212 saknas."})
+    typed = client.post(
+        url, data={"current_state": "Meddelandet 19121212-1212 saknas.", "version": "0"}
+    )
     assert typed.status_code == 422
     assert "Meddelandet 19121212-1212 saknas." in typed.get_data(as_text=True)
-    saved = client.post(url, data={"current_state": "Inskrivningsmeddelandet kommer sent."})
+    saved = client.post(
+        url, data={"current_state": "Inskrivningsmeddelandet kommer sent.", "version": "0"}
+    )
     assert saved.status_code == 302
     page = client.get(saved.headers["Location"]).get_data(as_text=True)
     assert "Inskrivningsmeddelandet kommer sent." in page
