@@ -185,22 +185,25 @@ def _rows(statement, labels: dict) -> Iterator[list]:
 
 
 def _text(value) -> str:
+    """A field as CSV text; a float with a Swedish decimal comma, as Excel there reads it."""
     if value is None:
         return ""
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M")
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, float):
+        return f"{value:.2f}".replace(".", ",")
     text = str(value)
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
-def csv_chunks(rows: Iterable[list]) -> Iterator[str]:
+def csv_chunks(rows: Iterable[list], headers=HEADERS) -> Iterator[str]:
     """UTF-8 with a byte-order mark and `;` between fields: what Excel set to Swedish opens
     directly (a `,` is the Swedish decimal separator, so Excel there expects `;`)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow([str(header) for header in HEADERS])
+    writer.writerow([str(header) for header in headers])
     yield "\ufeff" + buffer.getvalue()
     buffer.seek(0)
     buffer.truncate()
@@ -213,7 +216,7 @@ def csv_chunks(rows: Iterable[list]) -> Iterator[str]:
     yield buffer.getvalue()
 
 
-def _xlsx_cell(sheet, value):
+def xlsx_cell(sheet, value):
     """Text stays text: openpyxl would store "=..." typed by a reporter as a formula. An empty
     text is no cell at all, which openpyxl skips (it spends most of an export per cell)."""
     if isinstance(value, str):
@@ -236,7 +239,7 @@ def xlsx_chunks(rows: Iterable[list], *, sheet_title: str) -> Iterator[bytes]:
     sheet = workbook.create_sheet(title=sheet_title[:31])
     sheet.append([str(header) for header in HEADERS])
     for row in rows:
-        sheet.append([_xlsx_cell(sheet, value) for value in row])
+        sheet.append([xlsx_cell(sheet, value) for value in row])
     with tempfile.TemporaryFile() as handle:
         workbook.save(handle)
         handle.seek(0)

@@ -1,4 +1,6 @@
-"""XLSX workbooks of the tables behind a report, one sheet per table (openpyxl, write-only)."""
+"""The tables behind the dashboard and the annual report: one XLSX sheet per table
+(openpyxl, write-only), or one table as CSV (services/exports.py writes both kinds of cell,
+so text typed by users never becomes a formula)."""
 
 import io
 
@@ -6,6 +8,7 @@ from flask_babel import gettext as _
 from openpyxl import Workbook
 
 from .dashboard import Dashboard, Figures
+from .exports import xlsx_cell
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -23,7 +26,7 @@ def workbook(sheets: list[tuple[str, list[str], list[list]]]) -> bytes:
         sheet = book.create_sheet(_sheet_title(title))
         sheet.append(header)
         for row in rows:
-            sheet.append(row)
+            sheet.append([xlsx_cell(sheet, value) for value in row])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
@@ -82,3 +85,20 @@ def dashboard_sheets(board: Dashboard) -> list[tuple[str, list[str], list[list]]
             [[c.label, c.count] for c in board.overdue_answers],
         ),
     ]
+
+
+# The dashboard's tables by the name in their CSV link, in the order of dashboard_sheets.
+TABLE_NAMES = (
+    "manad",
+    "kategori",
+    "malgrupp",
+    "risk",
+    "matris",
+    "ledtider",
+    "svarstider",
+    "forsenade",
+)
+
+
+def dashboard_table(board: Dashboard, name: str) -> tuple[str, list[str], list[list]]:
+    return dict(zip(TABLE_NAMES, dashboard_sheets(board), strict=True))[name]

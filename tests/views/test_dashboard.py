@@ -1,6 +1,7 @@
 """Uppföljning over HTTP: who reaches it, that filters narrow it, that bad filters keep what was
 typed and say why in Swedish."""
 
+import csv
 import io
 import re
 
@@ -106,3 +107,29 @@ def test_the_tables_download_as_xlsx_and_the_export_is_logged(client, auth, w, a
     bad = client.get("/uppfoljning.xlsx?fran=igår")
     assert bad.status_code == 302
     assert client.get(bad.headers["Location"]).status_code == 422
+
+
+def test_each_table_downloads_as_csv_for_swedish_excel(client, auth, w, app):
+    auth.login(w["chair"])
+    response = client.get(f"/uppfoljning/matris.csv?kategori={w['category_b']}")
+    assert response.status_code == 200
+    text = response.data.decode("utf-8")
+    assert text.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=";"))
+    assert rows[-1][0] == "Totalt"
+    assert rows[-1][-1] == "3"
+    shares = list(
+        csv.reader(
+            io.StringIO(
+                client.get("/uppfoljning/kategori.csv").data.decode("utf-8").lstrip("\ufeff")
+            ),
+            delimiter=";",
+        )
+    )
+    assert shares[1][2] == "0,60"  # Informationsöverföring: 3 of 5, with a decimal comma
+    assert client.get("/uppfoljning/hemligt.csv").status_code == 404
+    with app.app_context():
+        details = db.session.scalars(
+            db.select(AuditEntry.detail).where(AuditEntry.action == "export_dashboard")
+        ).all()
+        assert f"matris.csv kategori={w['category_b']}" in details
