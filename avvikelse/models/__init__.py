@@ -54,7 +54,7 @@ from .recurrence import (
 )
 from .region import Region
 from .search import create_search_index, drop_search_index
-from .user import User
+from .user import LoginThrottle, User
 
 __all__ = [
     "Cluster",
@@ -97,6 +97,7 @@ __all__ = [
     "EmailPreference",
     "EmailStatus",
     "JobRun",
+    "LoginThrottle",
     "SchedulerLease",
     "EventKind",
     "Group",

@@ -6,7 +6,7 @@ region, so an id from another region answers 404 just like an id that does not e
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, login_user
 
 from ..extensions import db
 from ..forms import EmptyForm
@@ -201,6 +201,8 @@ def user_edit(user_id: int):
         except WorkflowError as error:
             _refused(form, error)
         else:
+            if user.id == current_user.id:
+                login_user(user)  # a new password of one's own ends the other sessions only
             return _done(_("Kontot för %(name)s är sparat.", name=user.name), url_for(".users"))
     return _form_page(
         form,
