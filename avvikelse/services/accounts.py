@@ -15,7 +15,8 @@ from ..db import db
 from ..models import LoginThrottle, Organization, User
 from .errors import WorkflowError
 
-# Compared against when the e-mail is unknown, so a failed log-in takes the same time either way.
+# Checked against when there is no password to check (unknown address, no password, locked),
+# so that every log-in attempt takes one hash check's time.
 _DUMMY_HASH = None
 
 
