@@ -22,6 +22,7 @@ def create_app(test_config: Mapping | None = None) -> Flask:
     from . import config as cfg
     from .cli import register_commands
     from .extensions import init_extensions
+    from .security import install_security
     from .services.dates import install_clock
     from .views import register_blueprints
     from .views.errors import register_error_handlers
@@ -39,6 +40,7 @@ def create_app(test_config: Mapping | None = None) -> Flask:
     cfg.finish(app.config, app.instance_path)
 
     install_clock(app)
+    install_security(app)
     init_extensions(app)
     register_blueprints(app)
     register_error_handlers(app)

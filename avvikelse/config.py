@@ -24,7 +24,12 @@ class Defaults:
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    # Secure anyway on every response to an HTTPS request (avvikelse/security.py); set True to
+    # have it on plain HTTP too.
     SESSION_COOKIE_SECURE = False
+    # How many proxies in front set X-Forwarded-For/-Proto (env AVVIKELSE_PROXY_FIX). 0 trusts no
+    # such header: with a TLS-terminating proxy and 0, the app never knows it is served over HTTPS.
+    PROXY_FIX = 0
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = 8 * 3600
@@ -107,6 +112,12 @@ def finish(config, instance_path: str) -> None:
     elif config["SECRET_KEY"] == DEV_SECRET_KEY and env == "production":
         raise ConfigError("SECRET_KEY är utvecklingsnyckeln och får inte användas i drift.")
     _check_job_settings(config)
+    proxies = config["PROXY_FIX"]
+    if not isinstance(proxies, int) or isinstance(proxies, bool) or proxies < 0:
+        raise ConfigError(
+            f"PROXY_FIX={proxies!r}: ange antalet proxyservrar framför appen som ett heltal, "
+            "0 eller fler. / Give the number of proxies in front of the app, 0 or more."
+        )
     if config.get("CLOCK_SHIFT_FILE") and env not in ("test", "demo"):
         raise ConfigError(
             "CLOCK_SHIFT_FILE flyttar klockan och får bara användas i test och demo. / "

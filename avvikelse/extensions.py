@@ -1,5 +1,7 @@
 """Extensions created unbound; create_app binds them."""
 
+import re
+
 from flask import has_request_context
 from flask_babel import Babel
 from flask_login import LoginManager, current_user
@@ -12,6 +14,8 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+
+SESSION_ID = re.compile(r"(?P<user>[0-9]{1,18}):(?P<generation>[0-9]{1,18})")
 
 
 def select_locale() -> str:
@@ -42,8 +46,16 @@ def init_extensions(app) -> None:
     login_manager.session_protection = "strong"
 
     @login_manager.user_loader
-    def load_user(user_id: str):
-        return db.session.get(models.User, int(user_id))
+    def load_user(session_id: str):
+        """The session names the account and its session generation (User.get_id); a cookie
+        from before a log-out, a new password or a deactivation names an old one: no one."""
+        match = SESSION_ID.fullmatch(session_id)
+        if match is None:
+            return None
+        user = db.session.get(models.User, int(match["user"]))
+        if user is None or user.session_generation != int(match["generation"]):
+            return None
+        return user
 
 
 __all__ = ["babel", "csrf", "db", "init_extensions", "login_manager", "migrate"]

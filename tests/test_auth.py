@@ -2,11 +2,12 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from werkzeug.security import check_password_hash
 
 from avvikelse import create_app
 from avvikelse.config import Defaults
 from avvikelse.extensions import db
-from avvikelse.models import User
+from avvikelse.models import LoginThrottle, User
 from avvikelse.services.accounts import authenticate, hash_password
 from avvikelse.services.errors import WorkflowError
 
@@ -162,3 +163,69 @@ def test_logout_without_csrf_token_is_rejected(client, world):
     )
     assert client.post("/logout").status_code == 400
     assert client.get("/").status_code == 200
+
+
+# --- Account enumeration (issue 12, point 9) ---------------------------------------------------
+
+
+def _fail_until_locked(auth, app, email):
+    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
+        auth.login(email, "fel-losenord-123")
+    return auth.login(email, "fel-losenord-123")
+
+
+def _answer(response, email):
+    """All the log-in page tells: its status and the whole page, less the typed address it
+    shows back."""
+    return response.status_code, response.get_data(as_text=True).replace(email, "E-POST")
+
+
+def test_an_unknown_address_is_locked_out_like_a_known_one(app, client, world, auth):
+    known = _answer(_fail_until_locked(auth, app, "staff@test.example"), "staff@test.example")
+    unknown_email = "finns.inte@test.example"
+    unknown = _answer(_fail_until_locked(auth, app, unknown_email), unknown_email)
+    assert known[0] == 422
+    assert "För många misslyckade inloggningar" in known[1]
+    assert unknown == known
+    # The address is counted however it is typed.
+    again = auth.login(" Finns.Inte@TEST.example", "fel-losenord-123").get_data(as_text=True)
+    assert "För många misslyckade inloggningar" in again
+
+
+def test_throttles_keep_no_typed_address(app, client, world, auth):
+    auth.login("finns.inte@test.example", "fel-losenord-123")
+    with app.app_context():
+        [throttle] = db.session.scalars(db.select(LoginThrottle)).all()
+        assert "finns" not in throttle.email_digest
+        assert throttle.failed_logins == 1
+
+
+def test_every_log_in_attempt_checks_one_password_hash(app, world, monkeypatch):
+    """Equal work, so equal time: an unknown address, an account without a password and a
+    locked account each run the same hash check as a wrong password does."""
+    from avvikelse.services import accounts
+
+    checks = []
+
+    def counting(password_hash, password):
+        checks.append(password_hash)
+        return check_password_hash(password_hash, password)
+
+    monkeypatch.setattr(accounts, "check_password_hash", counting)
+    now = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+    with app.app_context():
+        db.session.get(User, world["member"]).password_hash = None
+        db.session.get(User, world["chair"]).locked_until = now + timedelta(minutes=5)
+        db.session.flush()
+        for email in (
+            "staff@test.example",
+            "finns.inte@test.example",
+            "member@test.example",
+            "chair@test.example",
+        ):
+            before = len(checks)
+            with pytest.raises(WorkflowError):
+                authenticate(email, "fel-losenord-123", now=now)
+            assert len(checks) == before + 1, email
+            assert checks[-1].startswith(app.config["PASSWORD_HASH_METHOD"] + "$")
+        db.session.rollback()

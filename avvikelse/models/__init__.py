@@ -55,7 +55,7 @@ from .recurrence import (
 )
 from .region import Region
 from .search import create_search_index, drop_search_index
-from .user import User
+from .user import LoginThrottle, User
 
 __all__ = [
     "AnnualReport",
@@ -99,6 +99,7 @@ __all__ = [
     "EmailPreference",
     "EmailStatus",
     "JobRun",
+    "LoginThrottle",
     "SchedulerLease",
     "EventKind",
     "Group",

@@ -28,6 +28,9 @@ class User(UserMixin, db.Model):
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Part of the id the session cookie carries: raising it (log-out, new password, deactivation)
+    # makes every cookie issued before refer to no one, even one copied elsewhere.
+    session_generation: Mapped[int] = mapped_column(default=0)
 
     organization = relationship("Organization")
     unit = relationship("Unit")
@@ -38,5 +41,25 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:
         return self.active
 
+    def get_id(self) -> str:
+        """Flask-Login's "alternative token": the user loader accepts it only while the
+        generation is the current one (extensions.load_user)."""
+        return f"{self.id}:{self.session_generation}"
+
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email!r}>"
+
+
+class LoginThrottle(db.Model):
+    """Failed log-ins for e-mail addresses that have no account, counted like an account's, so
+    that the lock-out answer does not tell which addresses exist. The address is kept only as a
+    keyed digest (services.accounts.email_digest): the table does not list what people typed."""
+
+    __tablename__ = "login_throttles"
+
+    email_digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    def __repr__(self) -> str:
+        return f"<LoginThrottle {self.email_digest[:8]} {self.failed_logins}>"

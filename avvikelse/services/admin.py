@@ -32,6 +32,7 @@ from ..models import (
 from .accounts import (
     check_password_rules,
     create_user,
+    end_sessions,
     find_user_by_email,
     normalize_email,
     set_password,
@@ -260,10 +261,12 @@ def update_account(
 
 
 def set_account_active(user: User, active: bool, *, actor: User) -> None:
-    """Deactivated accounts cannot log in (and are logged out, Flask-Login asks is_active on
-    every request); they stay on everything they did."""
+    """Deactivated accounts cannot log in; they stay on everything they did. Their sessions
+    end for good: activating the account again does not bring an old cookie back to life."""
     if user.id == actor.id and not active:
         raise WorkflowError(_("Du kan inte inaktivera ditt eget konto."))
+    if user.active and not active:
+        end_sessions(user)
     user.active = active
     db.session.flush()
 

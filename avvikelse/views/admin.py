@@ -6,7 +6,7 @@ region, so an id from another region answers 404 just like an id that does not e
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, login_user
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
@@ -240,10 +240,17 @@ def user_edit(user_id: int):
         lambda: service.update_account(
             user, **_account_fields(form), actor=current_user, version=form.version.data
         ),
-        lambda: _("Kontot för %(name)s är sparat.", name=user.name),
+        lambda: _saved_account(user),
         url_for(".users"),
         page,
     )
+
+
+def _saved_account(user) -> str:
+    """After the commit: a new password of one's own ends one's other sessions, not this one."""
+    if user.id == current_user.id:
+        login_user(user)
+    return _("Kontot för %(name)s är sparat.", name=user.name)
 
 
 @bp.post("/anvandare/<int:user_id>/aktiv")

@@ -5,13 +5,13 @@ from urllib.parse import urlsplit
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import refresh
-from flask_login import login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import db
 from ..forms import EmptyForm
 from ..forms.auth import LoginForm
 from ..services import dates
-from ..services.accounts import authenticate
+from ..services.accounts import authenticate, end_sessions
 from ..services.errors import WorkflowError
 
 bp = Blueprint("auth", __name__)
@@ -57,6 +57,8 @@ def login():
 def logout():
     form = EmptyForm()
     if form.validate_on_submit():
+        end_sessions(current_user)  # a copy of the cookie must not stay logged in
+        db.session.commit()
         logout_user()
         session.clear()
         flash(_("Du är utloggad."), "success")

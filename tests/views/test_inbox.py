@@ -456,7 +456,7 @@ def test_mark_all_read(app, client, w, auth):
 @pytest.mark.parametrize("app", [{"WTF_CSRF_ENABLED": True}], indirect=True)
 def test_mark_all_read_needs_the_csrf_token(app, client, w):
     with client.session_transaction() as session:
-        session["_user_id"] = str(w["chair"])
+        session["_user_id"] = f"{w['chair']}:0"  # User.get_id: id and session generation
         session["_fresh"] = True
     assert client.post("/notiser/lasta").status_code == 400
     assert all(note.read_at is None for note in notes_of(app, w, "chair"))
