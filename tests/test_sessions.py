@@ -40,6 +40,7 @@ def member_form(world, **overrides):
         "title": "",
         "locale": "sv",
         "password": "",
+        "version": "1",  # the account as the edit page showed it (a stale save is refused)
     }
     return data | overrides
 
