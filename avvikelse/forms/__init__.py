@@ -74,7 +74,7 @@ class Form(FlaskForm):
                         last=LATEST_DATE.isoformat(),
                     )
             if message is not None:
-                field.errors = [*field.errors, message]
+                field.errors = [*field.errors, str(message)]
                 ok = False
         return ok
 

@@ -14,6 +14,7 @@ import re
 from collections import Counter
 
 import pytest
+from flask import request
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -39,6 +40,7 @@ from avvikelse.models import (
     Decision,
     Deviation,
     DeviationDraft,
+    EffortKind,
     Group,
     ImprovementEffort,
     Indicator,
@@ -54,6 +56,8 @@ from avvikelse.models import (
     Unit,
     User,
 )
+from avvikelse.services import clusters
+from avvikelse.services import improvement as effort_service
 
 from .. import factories
 from ..services.test_minutes import NOW, approved_minutes, minutes_world
@@ -169,10 +173,6 @@ def bodies(kinds: dict[str, str]) -> dict[str, dict[str, str]]:
 def sweep_world():
     """minutes_world plus approved minutes, a process with a goal and an indicator, an effort,
     a cluster, an accessibility report, a draft and a spare user the admin may deactivate."""
-    from avvikelse.models import EffortKind
-    from avvikelse.services import clusters
-    from avvikelse.services import improvement as effort_service
-
     w = minutes_world()
     approved_minutes(w)
     process = Process(region_id=w["region"].id, name="Trygg utskrivning", owner_group=w["lsvo"])
@@ -244,6 +244,15 @@ def test_no_route_answers_5xx_to_bad_input(app, client, role):
     kinds = form_field_kinds()
     posts = bodies(kinds)
     query_names = sorted(set(QUERY_NAMES) | set(kinds))
+    reads_query = []
+
+    @app.after_request
+    def note_query_read(response):
+        """Whether the view parsed the query string (Request.args is cached once read): a route
+        that never reads it gets the first bad query value only."""
+        reads_query.append("args" in request._get_current_object().__dict__)
+        return response
+
     if ROLES[role]:
         log_in(client, ROLES[role])
         token = csrf_token(client, "/")
@@ -279,8 +288,11 @@ def test_no_route_answers_5xx_to_bad_input(app, client, role):
         path = fill(rule.rule, valid)
         if "GET" in rule.methods:
             for bad in BAD_QUERY_VALUES:
+                reads_query.clear()
                 query = {name: bad for name in query_names}
                 attempt("GET", path, f"query {bad!r}", query_string=query)
+                if not any(reads_query):
+                    break
         if "POST" in rule.methods:
             for label, body in posts.items():
                 attempt("POST", path, f"form {label}", data={**body, "csrf_token": token})
