@@ -77,10 +77,11 @@ def owner_options(region_id: int) -> list[SelectChoice]:
 
 
 def owner_of(value: str):
-    kind, _sep, owner_id = (value or "").partition(":")
-    if parse_id(owner_id) is None:
+    kind, _sep, text = (value or "").partition(":")
+    owner_id = parse_id(text)
+    if owner_id is None:
         return None
-    return db.session.get(Organization if kind == "organization" else Group, parse_id(owner_id))
+    return db.session.get(Organization if kind == "organization" else Group, owner_id)
 
 
 def indicator_form(region_id: int, **kwargs) -> forms.IndicatorForm:
@@ -156,9 +157,10 @@ def _source_case(value, now):
     """The case an effort starts from: only its managers start one (the group decides)."""
     if not value:
         return None
-    if parse_id(value) is None:
+    deviation_id = parse_id(value)
+    if deviation_id is None:
         abort(404)
-    deviation = get_deviation_or_404(parse_id(value), current_user, now=now, action="start_effort")
+    deviation = get_deviation_or_404(deviation_id, current_user, now=now, action="start_effort")
     require(can_answer_case_questions(current_user, deviation))
     return deviation
 
@@ -167,7 +169,8 @@ def _source_cluster(value):
     """A cluster the group works on further: its chair or secretary starts the effort."""
     if not value:
         return None
-    cluster = db.session.get(Cluster, parse_id(value)) if parse_id(value) else None
+    cluster_id = parse_id(value)
+    cluster = db.session.get(Cluster, cluster_id) if cluster_id else None
     if cluster is None or not can_view_cluster(current_user, cluster):
         abort(404)
     require(can_manage_cluster(current_user, cluster))
@@ -178,7 +181,8 @@ def _source_decision(value):
     """A group's decision that calls for improvement work, started by that group's managers."""
     if not value:
         return None
-    decision = db.session.get(Decision, parse_id(value)) if parse_id(value) else None
+    decision_id = parse_id(value)
+    decision = db.session.get(Decision, decision_id) if decision_id else None
     if decision is None or not can_view_meetings(current_user, decision.matter.group):
         abort(404)
     require(decision.matter.group in effort_groups(current_user))
