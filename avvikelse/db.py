@@ -29,6 +29,11 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 
+# Primary keys are Integer: 32 bits on PostgreSQL. A number above this names no row on any
+# backend, and asking the database for it fails (an error on PostgreSQL, and SQLite too from
+# 2^63), so URLs and query parameters refuse it first (views/params.py).
+MAX_ID = 2**31 - 1
+
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record):

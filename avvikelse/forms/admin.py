@@ -10,7 +10,6 @@ from collections.abc import Callable, Iterable
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -26,17 +25,10 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from ..models import GroupLevel, MembershipRole, OrganizationKind, TargetGroup
 from ..models.audit import ACTION_TITLES
-from . import EmailAddress, Versioned
+from . import EmailAddress, Form, Versioned, optional_id
 
 # Language names are written in their own language, as language pickers do everywhere.
 LOCALE_CHOICES = [SelectChoice("sv", "Svenska"), SelectChoice("en", "English")]
-
-
-def optional_id(value) -> int | None:
-    """The empty option means none; anything else is a row id."""
-    if value in (None, ""):
-        return None
-    return int(value)
 
 
 def optional_enum(enum_cls) -> Callable:
@@ -73,7 +65,7 @@ def _name_field(label, missing):
     )
 
 
-class UserFilterForm(FlaskForm):
+class UserFilterForm(Form):
     """The search on the account list: sent with GET, so no CSRF token."""
 
     class Meta:
@@ -95,7 +87,7 @@ class UserFilterForm(FlaskForm):
     )
 
 
-class UserForm(FlaskForm):
+class UserForm(Form):
     name = _name_field(_l("Namn"), _l("Fyll i namnet."))
     email = EmailField(
         _l("E-postadress"),
@@ -156,7 +148,7 @@ class UserEditForm(UserForm, Versioned):
         )
 
 
-class OrganizationForm(FlaskForm):
+class OrganizationForm(Form):
     name = _name_field(_l("Namn"), _l("Fyll i organisationens namn."))
     kind = SelectField(
         _l("Typ"),
@@ -174,7 +166,7 @@ class OrganizationForm(FlaskForm):
     )
 
 
-class UnitForm(FlaskForm):
+class UnitForm(Form):
     name = _name_field(_l("Namn"), _l("Fyll i enhetens namn."))
     parent_id = SelectField(
         _l("Ligger under"),
@@ -183,7 +175,7 @@ class UnitForm(FlaskForm):
     )
 
 
-class GroupForm(FlaskForm):
+class GroupForm(Form):
     name = _name_field(_l("Namn"), _l("Fyll i gruppens namn."))
     short_name = StringField(
         _l("Kortnamn"),
@@ -211,7 +203,7 @@ class GroupForm(FlaskForm):
     )
 
 
-class MembershipForm(FlaskForm):
+class MembershipForm(Form):
     user_id = SelectField(
         _l("Person"), coerce=optional_id, validators=[DataRequired(_l("Välj person."))]
     )
@@ -243,7 +235,7 @@ class MembershipEditForm(MembershipForm, Versioned):
     user_id = None
 
 
-class CategoryForm(FlaskForm):
+class CategoryForm(Form):
     name = _name_field(_l("Namn"), _l("Fyll i kategorins namn."))
     description = TextAreaField(
         _l("Beskrivning"),
@@ -287,7 +279,7 @@ def audit_action_choices() -> list[tuple[str, str]]:
     return [("", _("Alla händelser")), *((key, title) for title, key in titles)]
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(Form):
     """The audit log's filters: sent with GET, so no CSRF token."""
 
     class Meta:
@@ -314,7 +306,7 @@ class AuditFilterForm(FlaskForm):
         return super().validate(extra_validators) and check_period(self)
 
 
-class CoordinatorForm(FlaskForm):
+class CoordinatorForm(Form):
     user_id = SelectField(
         _l("Person"), coerce=optional_id, validators=[DataRequired(_l("Välj person."))]
     )

@@ -10,7 +10,6 @@ Select fields that list rows get their choices from the view, as in forms/admin.
 import re
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     HiddenField,
@@ -24,16 +23,10 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Re
 
 from ..forum_names import STRATEGIC
 from ..models import ActionStatus
+from . import Form, optional_id
 
 TEXT_MAX = 10_000
 REASON_MAX = 2_000
-
-
-def optional_id(value) -> int | None:
-    """The empty "choose" option means none, so InputRequired (not "not a valid choice") speaks."""
-    if value in (None, ""):
-        return None
-    return int(value)
 
 
 def _text(label, missing=None, *, max_length=TEXT_MAX, description=None):
@@ -49,7 +42,7 @@ def _text(label, missing=None, *, max_length=TEXT_MAX, description=None):
     )
 
 
-class StepForm(FlaskForm):
+class StepForm(Form):
     """The base of every step: the version of the case the user was looking at."""
 
     version = HiddenField(
@@ -202,7 +195,7 @@ class HandOverForm(StepForm):
     )
 
 
-class ActionFields(FlaskForm):
+class ActionFields(Form):
     """An action (owner, due date): on a case and, without the case version, on an effort."""
 
     description = _text(_l("Åtgärd"), _l("Beskriv åtgärden."), max_length=REASON_MAX)
@@ -210,7 +203,7 @@ class ActionFields(FlaskForm):
     due_on = DateField(_l("Klart senast"), validators=[InputRequired(_l("Välj datum."))])
 
 
-class ActionStatusFields(FlaskForm):
+class ActionStatusFields(Form):
     status = SelectField(
         _l("Status"),
         coerce=ActionStatus,

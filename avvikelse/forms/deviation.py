@@ -14,7 +14,6 @@ from datetime import date
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import (
     BooleanField,
@@ -33,6 +32,7 @@ from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optio
 from ..models import OrganizationKind, TargetGroup
 from ..services.deviations import Report
 from ..services.reporting import ReportOptions
+from . import Form, optional_id
 
 TOKEN_PATTERN = re.compile(r"[0-9a-f]{32}")
 
@@ -81,13 +81,6 @@ DRAFT_FIELDS = (
 MULTIPLE_FIELDS = frozenset({"concerned_organization_ids"})
 
 
-def optional_id(value) -> int | None:
-    """The empty option means none; anything else is a row id."""
-    if value in (None, ""):
-        return None
-    return int(value)
-
-
 def strip(value):
     return value.strip() if isinstance(value, str) else value
 
@@ -101,7 +94,7 @@ def draft_formdata(data: dict) -> MultiDict:
     return MultiDict(pairs)
 
 
-class ReportForm(FlaskForm):
+class ReportForm(Form):
     submission_token = HiddenField()
     # Set when the page has shown the phone-number and e-mail warnings once.
     warnings_seen = HiddenField()

@@ -5,7 +5,6 @@ import re
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     Field,
@@ -27,7 +26,7 @@ from ..models import (
     ProposalStatus,
 )
 from ..services.run_chart import MAX_VALUE
-from . import Versioned
+from . import Form, Versioned
 from .case import REASON_MAX, TEXT_MAX, ActionFields, ActionStatusFields, optional_id
 
 
@@ -104,7 +103,7 @@ class FourQuestionsForm(Versioned):
     )
 
 
-class _PlanFields(FlaskForm):
+class _PlanFields(Form):
     purpose = _text(_l("Syfte"), description=_l("Varför görs arbetet?"))
     goal = _text(_l("Mål"), description=_l("Vad ska vara uppnått när arbetet är klart?"))
     steering_group = _text(_l("Styrgrupp"), max_length=REASON_MAX)
@@ -149,7 +148,7 @@ class PlanForm(_PlanFields):
     )
 
 
-class IndicatorForm(FlaskForm):
+class IndicatorForm(Form):
     name = StringField(
         _l("Indikator"),
         validators=[DataRequired(_l("Skriv indikatorns namn.")), Length(max=200)],
@@ -236,7 +235,7 @@ class MeasurementLines(Field):
             raise ValidationError(_l("Skriv minst ett mätvärde."))
 
 
-class MeasurementForm(FlaskForm):
+class MeasurementForm(Form):
     values = MeasurementLines(
         _l("Mätvärden"),
         description=_l(
@@ -254,7 +253,7 @@ class EffortActionStatusForm(ActionStatusFields):
     pass
 
 
-class EffortStatusForm(FlaskForm):
+class EffortStatusForm(Form):
     target = SelectField(_l("Ny status"), validators=[InputRequired(_l("Välj status."))])
     conclusion = _text(
         _l("Slutsats"),
@@ -265,7 +264,7 @@ class EffortStatusForm(FlaskForm):
     )
 
 
-class ProposalForm(FlaskForm):
+class ProposalForm(Form):
     text = _text(
         _l("Ditt förslag"),
         _l("Skriv ditt förslag."),
@@ -276,7 +275,7 @@ class ProposalForm(FlaskForm):
     )
 
 
-class TriageForm(FlaskForm):
+class TriageForm(Form):
     item = HiddenField(validators=[InputRequired()])
     outcome = RadioField(
         _l("Beslut om förslaget"),
@@ -301,13 +300,13 @@ class TriageForm(FlaskForm):
     )
 
 
-class GoalForm(FlaskForm):
+class GoalForm(Form):
     text = StringField(
         _l("Processmål"), validators=[DataRequired(_l("Skriv processmålet.")), Length(max=500)]
     )
 
 
-class MaintenanceForm(FlaskForm):
+class MaintenanceForm(Form):
     done_on = DateField(_l("Datum"), validators=[InputRequired(_l("Välj datum."))])
     description = _text(
         _l("Vad underhölls?"),
@@ -319,7 +318,7 @@ class MaintenanceForm(FlaskForm):
     )
 
 
-class ApplicationCheckForm(FlaskForm):
+class ApplicationCheckForm(Form):
     checked_on = DateField(_l("Datum"), validators=[InputRequired(_l("Välj datum."))])
     method = SelectField(
         _l("Metod"),

@@ -1,12 +1,12 @@
 """The case list's filters: a GET form, so a filtered list is a link that can be shared or kept."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, SelectChoice, SelectField
 from wtforms.validators import Optional
 
 from ..models import DeviationState, RiskLevel
 from ..services.case_lists import CaseFilters, FilterOptions
+from . import Form
 from .admin import check_period, optional_enum, optional_id, row_options
 
 OPEN = "open"
@@ -19,7 +19,7 @@ def status_choice(value):
     return value if value == OPEN else DeviationState(value)
 
 
-class CaseFilterForm(FlaskForm):
+class CaseFilterForm(Form):
     class Meta:
         csrf = False
 

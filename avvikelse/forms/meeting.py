@@ -2,7 +2,6 @@
 services/meetings.py. Select fields that list rows get their choices from the view."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -19,7 +18,7 @@ from wtforms import (
 from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..models import DecisionOutcome, MatterKind, RaisedBy
-from . import Versioned
+from . import Form, Versioned
 from .case import TEXT_MAX, StepForm, optional_id
 
 WEEKDAYS = [
@@ -43,7 +42,7 @@ def _text(label, missing=None, *, description=None):
     )
 
 
-class _Place(FlaskForm):
+class _Place(Form):
     starts = TimeField(_l("Starttid"), validators=[InputRequired(_l("Skriv starttid."))])
     ends = TimeField(_l("Sluttid"), validators=[Optional()])
     place = StringField(
@@ -63,7 +62,7 @@ class MeetingForm(_Place):
     day = DateField(_l("Datum"), validators=[InputRequired(_l("Välj datum."))])
 
 
-class MoveMeetingForm(FlaskForm):
+class MoveMeetingForm(Form):
     day = DateField(_l("Nytt datum"), validators=[InputRequired(_l("Välj datum."))])
     starts = TimeField(_l("Starttid"), validators=[InputRequired(_l("Skriv starttid."))])
     ends = TimeField(_l("Sluttid"), validators=[Optional()])
@@ -77,7 +76,7 @@ class MoveMeetingForm(FlaskForm):
     )
 
 
-class CancelMeetingForm(FlaskForm):
+class CancelMeetingForm(Form):
     reason = _text(
         _l("Skäl"),
         _l("Skriv varför mötet ställs in."),
@@ -119,7 +118,7 @@ class YearPlanForm(_Place):
     )
 
 
-class PresentationForm(FlaskForm):
+class PresentationForm(Form):
     """The föredragning (LEDNINGSSYSTEM §7.1)."""
 
     title = StringField(
@@ -163,7 +162,7 @@ class MatterForm(PresentationForm):
     )
 
 
-class WrittenViewForm(FlaskForm):
+class WrittenViewForm(Form):
     text = _text(
         _l("Skriftliga synpunkter"),
         _l("Skriv dina synpunkter."),
@@ -171,11 +170,11 @@ class WrittenViewForm(FlaskForm):
     )
 
 
-class AttendanceForm(FlaskForm):
+class AttendanceForm(Form):
     present = SelectMultipleField(_l("Närvarande"), coerce=int, validate_choice=True)
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(Form):
     outcome = RadioField(
         _l("Utfall"),
         choices=[SelectChoice(o.value, o.title) for o in DecisionOutcome],

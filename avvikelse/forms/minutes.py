@@ -5,14 +5,14 @@ field names carry the matter id, which is also the key the personal data guard r
 """
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from . import Form
 from .case import REASON_MAX, TEXT_MAX, optional_id
 
 
-class ButtonForm(FlaskForm):
+class ButtonForm(Form):
     """A POST that carries nothing but its CSRF token (draft, approve, mark done)."""
 
 
@@ -20,8 +20,8 @@ def discussion_field_name(matter_id: int) -> str:
     return f"matter_{matter_id}"
 
 
-def discussion_form(matters, *, posted: bool = False) -> FlaskForm:
-    class DiscussionForm(FlaskForm):
+def discussion_form(matters, *, posted: bool = False) -> Form:
+    class DiscussionForm(Form):
         pass
 
     for position, matter in enumerate(matters, start=1):
@@ -45,7 +45,7 @@ def discussion_form(matters, *, posted: bool = False) -> FlaskForm:
     )
 
 
-class AdjusterForm(FlaskForm):
+class AdjusterForm(Form):
     adjuster = SelectField(
         _l("Justerare"),
         coerce=optional_id,
@@ -54,7 +54,7 @@ class AdjusterForm(FlaskForm):
     )
 
 
-class CorrectionForm(FlaskForm):
+class CorrectionForm(Form):
     reason = TextAreaField(
         _l("Varför rättas protokollet?"),
         validators=[

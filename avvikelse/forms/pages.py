@@ -1,12 +1,11 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from . import EmailAddress
+from . import EmailAddress, Form
 
 
-class AccessibilityProblemForm(FlaskForm):
+class AccessibilityProblemForm(Form):
     page = StringField(
         _l("Vilken sida gäller det?"),
         validators=[Optional(), Length(max=500, message=_l("Högst 500 tecken."))],

@@ -4,16 +4,16 @@ Input only; the rules are in services/recurrence.py and services/clusters.py.
 """
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from . import Form
 from .case import TEXT_MAX
 
 _LENGTH = Length(max=TEXT_MAX, message=_l("Högst %(max)d tecken.", max=TEXT_MAX))
 
 
-class ConfirmSuggestionForm(FlaskForm):
+class ConfirmSuggestionForm(Form):
     name = StringField(
         _l("Namn på klustret"),
         validators=[Optional(), Length(max=200, message=_l("Högst 200 tecken."))],
@@ -21,21 +21,21 @@ class ConfirmSuggestionForm(FlaskForm):
     )
 
 
-class DismissSuggestionForm(FlaskForm):
+class DismissSuggestionForm(Form):
     note = TextAreaField(
         _l("Varför avfärdas förslaget?"),
         validators=[DataRequired(_l("Skriv varför förslaget avfärdas.")), _LENGTH],
     )
 
 
-class MarkGeneralForm(FlaskForm):
+class MarkGeneralForm(Form):
     note = TextAreaField(
         _l("Varför är avvikelsen generell?"),
         validators=[DataRequired(_l("Skriv varför avvikelsen är generell.")), _LENGTH],
     )
 
 
-class PresentationForm(FlaskForm):
+class PresentationForm(Form):
     """The föredragning (LEDNINGSSYSTEM §7.1), prefilled by the service, edited by the group."""
 
     title = StringField(
@@ -55,7 +55,7 @@ class PresentationForm(FlaskForm):
     )
 
 
-class ClusterForm(FlaskForm):
+class ClusterForm(Form):
     name = StringField(
         _l("Namn"),
         validators=[
@@ -75,7 +75,7 @@ class ClusterForm(FlaskForm):
     )
 
 
-class AddCaseForm(FlaskForm):
+class AddCaseForm(Form):
     number = StringField(
         _l("Ärendenummer"), validators=[DataRequired(_l("Ange ett ärendenummer."))]
     )
@@ -85,14 +85,14 @@ class AddCaseForm(FlaskForm):
     )
 
 
-class RemoveCaseForm(FlaskForm):
+class RemoveCaseForm(Form):
     reason = StringField(
         _l("Varför tas ärendet bort?"),
         validators=[DataRequired(_l("Skriv en motivering.")), Length(max=500)],
     )
 
 
-class ThresholdsForm(FlaskForm):
+class ThresholdsForm(Form):
     recurrence_min_count = IntegerField(
         _l("Återkommande: minsta antal avvikelser (N)"),
         validators=[NumberRange(min=2, max=100, message=_l("Mellan 2 och 100."))],

@@ -6,11 +6,14 @@ from sqlalchemy import select
 
 from ..db import db
 from ..models import AccessibilityReport
+from .personal_data import guard_text
 
 
 def report_accessibility_problem(
     *, page: str | None, description: str, contact: str | None, now: datetime
 ) -> AccessibilityReport:
+    """Anyone may write here, about anything: a personnummer is refused as in every free text."""
+    guard_text(page=page, description=description, contact=contact)
     report = AccessibilityReport(
         created_at=now, page=page or None, description=description.strip(), contact=contact or None
     )

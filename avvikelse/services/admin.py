@@ -38,6 +38,7 @@ from .accounts import (
     set_password,
 )
 from .errors import WorkflowError, bump_version, changed_elsewhere, check_version
+from .personal_data import guard_text
 
 
 class FieldError(WorkflowError):
@@ -339,6 +340,7 @@ def organization_list(region_id: int) -> list[tuple[Organization, int, int]]:
 
 
 def _check_organization_name(region_id: int, name: str, organization=None) -> None:
+    guard_text(name=name)
     same_region = select(Organization).where(Organization.region_id == region_id)
     if _name_taken(same_region, name, exclude=organization):
         raise FieldError(
@@ -409,6 +411,7 @@ def unit_parent_options(organization: Organization, unit: Unit | None = None) ->
 
 
 def _check_unit(organization: Organization, name: str, parent: Unit | None, unit=None) -> None:
+    guard_text(name=name)
     if parent is not None:
         if parent.organization_id != organization.id:
             raise FieldError(
@@ -520,6 +523,7 @@ def escalation_parent_options(region_id: int, group: Group | None = None) -> lis
 
 
 def _check_group(region_id: int, name: str, escalation_parent: Group | None, group=None) -> None:
+    guard_text(name=name)
     if _name_taken(select(Group).where(Group.region_id == region_id), name, exclude=group):
         raise FieldError(
             _("Det finns redan en grupp som heter %(name)s.", name=name.strip()), "name"
@@ -792,6 +796,7 @@ def create_category(
     region_id: int, *, name: str, description: str | None, parent: Category | None
 ) -> Category:
     """New categories go last among their siblings."""
+    guard_text(name=name, description=description)
     _check_category(region_id, name, parent)
     category = Category(
         region_id=region_id,
@@ -814,6 +819,7 @@ def update_category(
     version: int | str | None = None,
 ) -> None:
     check_version(category, version, changed_elsewhere())
+    guard_text(name=name, description=description)
     _check_category(category.region_id, name, parent, category)
     if parent is not category.parent:
         category.position = _next_position(category.region_id, parent)

@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import Select, and_, case, exists, func, or_, select, tuple_
 from sqlalchemy.orm import contains_eager, joinedload, lazyload, raiseload, selectinload
 
-from ..db import db
+from ..db import MAX_ID, db
 from ..models import (
     Action,
     ActionStatus,
@@ -83,10 +83,10 @@ class Cursor:
             return None
         moment, _sep, row_id = value.rpartition(",")
         try:
-            at = datetime.fromisoformat(moment)
-            return cls(as_utc(at), int(row_id))
-        except ValueError:
+            at, number = as_utc(datetime.fromisoformat(moment)), int(row_id)
+        except (ValueError, OverflowError):
             return None
+        return cls(at, number) if 1 <= number <= MAX_ID else None
 
 
 @dataclass

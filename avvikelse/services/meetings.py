@@ -42,7 +42,7 @@ from ..permissions import (
 from . import clusters
 from .agenda import add_system_matter, following_meeting, next_meeting, next_open_meeting
 from .audit import log_access
-from .dates import STOCKHOLM, local_today
+from .dates import STOCKHOLM, local_today, months_after
 from .deviations import add_action, decide, hand_over
 from .documents import notice_statements
 from .errors import WorkflowError, bump_version, changed_elsewhere, check_version
@@ -82,6 +82,18 @@ def _attach_waiting_matters(group: Group, now: datetime) -> None:
     db.session.flush()
 
 
+# A meeting is planned at most this far ahead: a later day is a slip of the keyboard (9999 for
+# 2029), and no group plans further than a few årshjul.
+PLANNING_HORIZON_YEARS = 3
+
+
+def _require_within_horizon(day: date, now: datetime) -> None:
+    if day > months_after(local_today(now), 12 * PLANNING_HORIZON_YEARS):
+        raise WorkflowError(
+            _("Möten planeras högst %(years)d år framåt.", years=PLANNING_HORIZON_YEARS)
+        )
+
+
 def plan_meeting(
     group: Group,
     *,
@@ -94,6 +106,7 @@ def plan_meeting(
     now: datetime,
 ) -> Meeting:
     _require_manager(group, actor)
+    _require_within_horizon(day, now)
     starts_at = local_moment(day, starts)
     if starts_at <= now:
         raise WorkflowError(_("Mötet måste ligga i framtiden."))
@@ -258,6 +271,7 @@ def move_meeting(
     _require_manager(meeting.group, actor)
     _require_not_started(meeting, now)
     reason = _require_reason(reason, _("Skriv varför mötet flyttas."))
+    _require_within_horizon(day, now)
     starts_at = local_moment(day, starts)
     if starts_at <= now:
         raise WorkflowError(_("Mötet kan inte flyttas till en tid som har passerat."))

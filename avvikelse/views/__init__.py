@@ -28,6 +28,7 @@ from ..permissions import (
     require_login_unless_public,
 )
 from ..services.recipients import strategic_name_for
+from .params import IdConverter
 
 
 def pdf_download(data: bytes, *parts: str) -> Response:
@@ -61,6 +62,8 @@ def register_blueprints(app: Flask) -> None:
         start,
     )
 
+    # Before any route is added: every `<id:...>` in a rule is bounded to the database's ids.
+    app.url_map.converters["id"] = IdConverter
     for module in (
         auth,
         start,

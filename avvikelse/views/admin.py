@@ -48,6 +48,8 @@ from ..services.case_lists import AuditFilters, Cursor, audit_page
 from ..services.errors import StaleEditError, WorkflowError, changed_elsewhere
 from ..services.job_runs import job_rows, leader_status, recent_runs, summary_text
 from ..services.notifications import failed_emails, logged_emails, outbox_counts, retry_email
+from ..services.personal_data import PersonalDataError
+from .params import query_int
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -78,6 +80,10 @@ def _load_optional(model, object_id: int | None):
 
 def _refused(form, error: WorkflowError) -> None:
     """Show a service's refusal next to the field it is about, else above the form."""
+    if isinstance(error, PersonalDataError):
+        for name, messages in error.field_messages().items():
+            (form[name].errors if name in form else form.form_errors).extend(messages)
+        return
     name = getattr(error, "field", None)
     (form[name].errors if name in form else form.form_errors).append(str(error))
 
@@ -163,7 +169,7 @@ def users():
         }
     page = db.paginate(
         service.user_list(region_id, **filters),
-        page=request.args.get("sida", 1, type=int),
+        page=query_int("sida", 1),
         per_page=USERS_PER_PAGE,
         error_out=False,
     )
@@ -217,7 +223,7 @@ def user_new():
     )
 
 
-@bp.route("/anvandare/<int:user_id>", methods=["GET", "POST"])
+@bp.route("/anvandare/<id:user_id>", methods=["GET", "POST"])
 def user_edit(user_id: int):
     user = _load(User, user_id)
     form = UserEditForm(obj=user)
@@ -253,7 +259,7 @@ def _saved_account(user) -> str:
     return _("Kontot för %(name)s är sparat.", name=user.name)
 
 
-@bp.post("/anvandare/<int:user_id>/aktiv")
+@bp.post("/anvandare/<id:user_id>/aktiv")
 def user_toggle(user_id: int):
     user = _load(User, user_id)
     active = not user.active
@@ -301,7 +307,7 @@ def organization_new():
     )
 
 
-@bp.route("/organisationer/<int:organization_id>", methods=["GET", "POST"])
+@bp.route("/organisationer/<id:organization_id>", methods=["GET", "POST"])
 def organization_edit(organization_id: int):
     organization = _load(Organization, organization_id)
     form = OrganizationEditForm(obj=organization)
@@ -329,7 +335,7 @@ def organization_edit(organization_id: int):
     )
 
 
-@bp.post("/organisationer/<int:organization_id>/aktiv")
+@bp.post("/organisationer/<id:organization_id>/aktiv")
 def organization_toggle(organization_id: int):
     organization = _load(Organization, organization_id)
     active = not organization.active
@@ -348,7 +354,7 @@ def organization_toggle(organization_id: int):
 # --- Units -------------------------------------------------------------------------------------
 
 
-@bp.route("/organisationer/<int:organization_id>/enheter")
+@bp.route("/organisationer/<id:organization_id>/enheter")
 def units(organization_id: int):
     organization = _load(Organization, organization_id)
     return render_template(
@@ -364,10 +370,10 @@ def _unit_parent_choices(form, organization: Organization, unit: Unit | None = N
     )
 
 
-@bp.route("/organisationer/<int:organization_id>/enheter/ny", methods=["GET", "POST"])
+@bp.route("/organisationer/<id:organization_id>/enheter/ny", methods=["GET", "POST"])
 def unit_new(organization_id: int):
     organization = _load(Organization, organization_id)
-    form = UnitForm(parent_id=request.args.get("under", type=int))
+    form = UnitForm(parent_id=query_int("under"))
     _unit_parent_choices(form, organization)
     back = url_for(".units", organization_id=organization.id)
     if form.validate_on_submit():
@@ -387,7 +393,7 @@ def unit_new(organization_id: int):
     )
 
 
-@bp.route("/enheter/<int:unit_id>", methods=["GET", "POST"])
+@bp.route("/enheter/<id:unit_id>", methods=["GET", "POST"])
 def unit_edit(unit_id: int):
     unit = _load(Unit, unit_id)
     form = UnitEditForm(obj=unit)
@@ -420,7 +426,7 @@ def unit_edit(unit_id: int):
     )
 
 
-@bp.post("/enheter/<int:unit_id>/aktiv")
+@bp.post("/enheter/<id:unit_id>/aktiv")
 def unit_toggle(unit_id: int):
     unit = _load(Unit, unit_id)
     active = not unit.active
@@ -444,7 +450,7 @@ def groups():
     return render_template("admin/groups.html", rows=service.group_list(_region_id()))
 
 
-@bp.route("/grupper/<int:group_id>", endpoint="group")
+@bp.route("/grupper/<id:group_id>", endpoint="group")
 def group_page(group_id: int):
     group = _load(Group, group_id)
     return render_template(
@@ -487,7 +493,7 @@ def group_new():
     )
 
 
-@bp.route("/grupper/<int:group_id>/andra", methods=["GET", "POST"])
+@bp.route("/grupper/<id:group_id>/andra", methods=["GET", "POST"])
 def group_edit(group_id: int):
     group = _load(Group, group_id)
     form = GroupEditForm(obj=group)
@@ -515,7 +521,7 @@ def group_edit(group_id: int):
     )
 
 
-@bp.post("/grupper/<int:group_id>/aktiv")
+@bp.post("/grupper/<id:group_id>/aktiv")
 def group_toggle(group_id: int):
     group = _load(Group, group_id)
     active = not group.active
@@ -557,7 +563,7 @@ def _membership_fields(form) -> dict:
     }
 
 
-@bp.route("/grupper/<int:group_id>/medlemmar/ny", methods=["GET", "POST"])
+@bp.route("/grupper/<id:group_id>/medlemmar/ny", methods=["GET", "POST"])
 def membership_new(group_id: int):
     group = _load(Group, group_id)
     form = MembershipForm()
@@ -595,7 +601,7 @@ def _active_membership(membership_id: int) -> Membership:
     return membership
 
 
-@bp.route("/medlemskap/<int:membership_id>", methods=["GET", "POST"])
+@bp.route("/medlemskap/<id:membership_id>", methods=["GET", "POST"])
 def membership_edit(membership_id: int):
     membership = _active_membership(membership_id)
     form = MembershipEditForm(obj=membership)
@@ -629,7 +635,7 @@ def membership_edit(membership_id: int):
     )
 
 
-@bp.post("/medlemskap/<int:membership_id>/ta-bort")
+@bp.post("/medlemskap/<id:membership_id>/ta-bort")
 def membership_remove(membership_id: int):
     membership = _active_membership(membership_id)
     return _button_action(
@@ -668,7 +674,7 @@ def _category_parent_choices(form, category: Category | None = None) -> None:
 
 @bp.route("/kategorier/ny", methods=["GET", "POST"])
 def category_new():
-    form = CategoryForm(parent_id=request.args.get("under", type=int))
+    form = CategoryForm(parent_id=query_int("under"))
     _category_parent_choices(form)
     if form.validate_on_submit():
         try:
@@ -685,7 +691,7 @@ def category_new():
     )
 
 
-@bp.route("/kategorier/<int:category_id>", methods=["GET", "POST"])
+@bp.route("/kategorier/<id:category_id>", methods=["GET", "POST"])
 def category_edit(category_id: int):
     category = _load(Category, category_id)
     form = CategoryEditForm(obj=category)
@@ -714,7 +720,7 @@ def category_edit(category_id: int):
     )
 
 
-@bp.post("/kategorier/<int:category_id>/flytta/<any(upp, ned):direction>")
+@bp.post("/kategorier/<id:category_id>/flytta/<any(upp, ned):direction>")
 def category_move(category_id: int, direction: str):
     category = _load(Category, category_id)
     return _button_action(
@@ -724,7 +730,7 @@ def category_move(category_id: int, direction: str):
     )
 
 
-@bp.post("/kategorier/<int:category_id>/avveckla")
+@bp.post("/kategorier/<id:category_id>/avveckla")
 def category_toggle(category_id: int):
     category = _load(Category, category_id)
     retire = not category.is_retired
@@ -748,7 +754,7 @@ def accessibility_report_list():
     return render_template("admin/accessibility_reports.html", reports=accessibility_reports())
 
 
-@bp.post("/tillganglighet/<int:report_id>/hanterad")
+@bp.post("/tillganglighet/<id:report_id>/hanterad")
 def accessibility_report_handle(report_id: int):
     report = _load(AccessibilityReport, report_id)
     return _button_action(
@@ -834,7 +840,7 @@ def coordinators():
     return _coordinators_page(form, 422 if request.method == "POST" else 200)
 
 
-@bp.post("/samordnare/<int:coordinator_id>/ta-bort")
+@bp.post("/samordnare/<id:coordinator_id>/ta-bort")
 def coordinator_remove(coordinator_id: int):
     role = db.one_or_404(service.coordinators(_region_id()).where(Coordinator.id == coordinator_id))
     return _button_action(
@@ -870,7 +876,7 @@ def jobs():
     )
 
 
-@bp.post("/jobb/epost/<int:notification_id>/skicka-igen")
+@bp.post("/jobb/epost/<id:notification_id>/skicka-igen")
 def email_retry(notification_id: int):
     note = db.one_or_404(failed_emails(_region_id()).where(Notification.id == notification_id))
     return _button_action(

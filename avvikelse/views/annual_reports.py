@@ -69,12 +69,12 @@ def _render(group, year, *, form=None, status=200):
     ), status
 
 
-@bp.get("/<int:group_id>/<int:year>", endpoint="detail")
+@bp.get("/<id:group_id>/<id:year>", endpoint="detail")
 def detail(group_id: int, year: int):
     return _render(_group_or_404(group_id), _year_or_404(year))
 
 
-@bp.post("/<int:group_id>/<int:year>", endpoint="save")
+@bp.post("/<id:group_id>/<id:year>", endpoint="save")
 def save(group_id: int, year: int):
     group, year = _group_or_404(group_id), _year_or_404(year)
     if not service.may_write(current_user, group):
@@ -101,7 +101,7 @@ def save(group_id: int, year: int):
     )
 
 
-@bp.post("/<int:group_id>/<int:year>/godkann", endpoint="approve")
+@bp.post("/<id:group_id>/<id:year>/godkann", endpoint="approve")
 def approve(group_id: int, year: int):
     group, year = _group_or_404(group_id), _year_or_404(year)
     report = service.find(group, year)
@@ -117,7 +117,7 @@ def approve(group_id: int, year: int):
     return run_step(form, call, done=back, refused=back_with_flash(back))
 
 
-@bp.post("/<int:group_id>/<int:year>/dagordning", endpoint="agenda")
+@bp.post("/<id:group_id>/<id:year>/dagordning", endpoint="agenda")
 def agenda(group_id: int, year: int):
     group, year = _group_or_404(group_id), _year_or_404(year)
     report = service.find(group, year)
@@ -132,7 +132,7 @@ def agenda(group_id: int, year: int):
     return run_step(ButtonForm(), call, done=back, refused=back_with_flash(back))
 
 
-@bp.get("/<int:group_id>/<int:year>/arsrapport.pdf", endpoint="pdf")
+@bp.get("/<id:group_id>/<id:year>/arsrapport.pdf", endpoint="pdf")
 def pdf(group_id: int, year: int):
     group, year = _group_or_404(group_id), _year_or_404(year)
     report = service.find(group, year)
@@ -143,7 +143,7 @@ def pdf(group_id: int, year: int):
     return pdf_download(data, "arsrapport", group.short_name or group.name, str(year))
 
 
-@bp.get("/<int:group_id>/<int:year>/arsrapport.xlsx", endpoint="xlsx")
+@bp.get("/<id:group_id>/<id:year>/arsrapport.xlsx", endpoint="xlsx")
 def xlsx(group_id: int, year: int):
     group, year = _group_or_404(group_id), _year_or_404(year)
     data = service.workbook(service.contents(group, year, now=dates.now()))

@@ -1,5 +1,6 @@
 """Log-in and log-out."""
 
+import re
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
@@ -16,10 +17,16 @@ from ..services.errors import WorkflowError
 
 bp = Blueprint("auth", __name__)
 
+UNSAFE_IN_URL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
 
 def safe_next(target: str | None) -> str:
-    """Only same-site paths: an absolute or protocol-relative URL would be an open redirect."""
-    if not target:
+    """Only same-site paths: an absolute or protocol-relative URL would be an open redirect.
+
+    Control characters are refused too: a browser drops CR, LF and tab from a URL, so
+    next=/%0D%0A//evil.example would lead off-site, and a header cannot hold them at all.
+    """
+    if not target or UNSAFE_IN_URL.search(target):
         return url_for("start.index")
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):

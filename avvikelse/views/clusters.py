@@ -30,7 +30,8 @@ from ..services import clusters, dates, improvement
 from ..services.audit import log_reads
 from ..services.errors import WorkflowError, changed_elsewhere
 from ..services.meetings import meeting_date
-from .steps import STALE_STATUS, Done, back_with_flash, run_step
+from .params import parse_id
+from .steps import STALE_STATUS, Done, run_step
 
 bp = Blueprint("clusters", __name__, url_prefix="/kluster")
 
@@ -76,7 +77,7 @@ def index():
 @bp.post("/nytt", endpoint="new")
 def new():
     form = ClusterForm()
-    group = db.session.get(Group, request.form.get("group_id", type=int) or 0)
+    group = db.session.get(Group, parse_id(request.form.get("group_id")) or 0)
     if group is None or not manages_group(current_user, group.id):
         abort(404)
 
@@ -118,8 +119,15 @@ def new():
 
 
 def _render_detail(
-    cluster: Cluster, *, add_form=None, presentation_form=None, questions_form=None, status=200
+    cluster: Cluster,
+    *,
+    add_form=None,
+    presentation_form=None,
+    questions_form=None,
+    removal=None,
+    status=200,
 ):
+    """`removal` is (case id, the form as typed) when taking that case out was refused."""
     shown, hidden = clusters.visible_cluster_cases(cluster, current_user)
     events = list(
         db.session.scalars(
@@ -146,6 +154,7 @@ def _render_detail(
         can_manage=can_manage_cluster(current_user, cluster),
         add_form=add_form or AddCaseForm(formdata=None),
         remove_form=RemoveCaseForm(formdata=None),
+        removal=removal,
         presentation_form=presentation_form,
         questions_form=questions_form
         or FourQuestionsForm(formdata=None, obj=improvement.cluster_questions(cluster)),
@@ -158,7 +167,7 @@ def _render_detail(
     return html, status
 
 
-@bp.get("/<int:cluster_id>", endpoint="detail")
+@bp.get("/<id:cluster_id>", endpoint="detail")
 def detail(cluster_id: int):
     return _render_detail(get_cluster_or_404(cluster_id, current_user))
 
@@ -170,7 +179,7 @@ def _manageable(cluster_id: int) -> Cluster:
     return cluster
 
 
-@bp.post("/<int:cluster_id>/arenden", endpoint="add_case")
+@bp.post("/<id:cluster_id>/arenden", endpoint="add_case")
 def add_case(cluster_id: int):
     cluster = _manageable(cluster_id)
     form = AddCaseForm()
@@ -195,7 +204,7 @@ def add_case(cluster_id: int):
     )
 
 
-@bp.post("/<int:cluster_id>/arenden/<int:case_id>/ta-bort", endpoint="remove_case")
+@bp.post("/<id:cluster_id>/arenden/<id:case_id>/ta-bort", endpoint="remove_case")
 def remove_case(cluster_id: int, case_id: int):
     cluster = _manageable(cluster_id)
     form = RemoveCaseForm()
@@ -206,17 +215,17 @@ def remove_case(cluster_id: int, case_id: int):
         )
         return _("Ärendet är borttaget ur klustret.")
 
-    back = url_for(".detail", cluster_id=cluster_id)
     return run_step(
         form,
         call,
-        done=back,
-        refused=back_with_flash(back),
-        invalid=_("Skriv varför ärendet tas bort ur klustret."),
+        done=url_for(".detail", cluster_id=cluster_id),
+        refused=lambda form, status: _render_detail(
+            cluster, removal=(case_id, form), status=status
+        ),
     )
 
 
-@bp.post("/<int:cluster_id>/fyra-fragor", endpoint="questions")
+@bp.post("/<id:cluster_id>/fyra-fragor", endpoint="questions")
 def questions(cluster_id: int):
     """The group's own answers for the cluster; they feed the föredragning's analysis."""
     cluster = _manageable(cluster_id)
@@ -247,7 +256,7 @@ def questions(cluster_id: int):
     )
 
 
-@bp.post("/<int:cluster_id>/overlamna", endpoint="hand_over")
+@bp.post("/<id:cluster_id>/overlamna", endpoint="hand_over")
 def hand_over(cluster_id: int):
     cluster = _manageable(cluster_id)
     form = PresentationForm()

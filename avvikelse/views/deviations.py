@@ -263,7 +263,7 @@ def _render(deviation, now: datetime, failure: Failure | None = None):
     return html, failure.status if failure else 200
 
 
-@bp.get("/<int:deviation_id>")
+@bp.get("/<id:deviation_id>")
 def detail(deviation_id: int):
     now = dates.now()
     deviation = get_deviation_or_404(
@@ -330,7 +330,7 @@ def _coordinator_for(organization_id: int):
 # --- Triage (the routed group's chair or secretary) -----------------------------------------
 
 
-@bp.post("/<int:deviation_id>/bekrafta-grupp", endpoint="triage_confirm")
+@bp.post("/<id:deviation_id>/bekrafta-grupp", endpoint="triage_confirm")
 def triage_confirm(deviation_id: int):
     def run(deviation, form, now):
         workflow.confirm_group(deviation, actor=current_user, now=now, version=form.case_version)
@@ -339,7 +339,7 @@ def triage_confirm(deviation_id: int):
     return _take_step(deviation_id, "triage_confirm", run, allowed=can_triage)
 
 
-@bp.post("/<int:deviation_id>/styr-om", endpoint="reroute")
+@bp.post("/<id:deviation_id>/styr-om", endpoint="reroute")
 def reroute(deviation_id: int):
     def run(deviation, form, now):
         group = db.session.get(Group, form.group.data)
@@ -356,7 +356,7 @@ def reroute(deviation_id: int):
     return _take_step(deviation_id, "reroute", run, allowed=can_triage)
 
 
-@bp.post("/<int:deviation_id>/dela", endpoint="share")
+@bp.post("/<id:deviation_id>/dela", endpoint="share")
 def share(deviation_id: int):
     def run(deviation, form, now):
         group = db.session.get(Group, form.group.data)
@@ -373,7 +373,7 @@ def share(deviation_id: int):
     return _take_step(deviation_id, "share", run, allowed=can_triage)
 
 
-@bp.post("/<int:deviation_id>/ej-samverkan", endpoint="not_collaboration")
+@bp.post("/<id:deviation_id>/ej-samverkan", endpoint="not_collaboration")
 def not_collaboration(deviation_id: int):
     def run(deviation, form, now):
         workflow.mark_not_collaboration(
@@ -389,7 +389,7 @@ def not_collaboration(deviation_id: int):
     return _take_step(deviation_id, "not_collaboration", run, allowed=can_triage)
 
 
-@bp.post("/<int:deviation_id>/dubblett", endpoint="duplicate")
+@bp.post("/<id:deviation_id>/dubblett", endpoint="duplicate")
 def duplicate(deviation_id: int):
     def run(deviation, form, now):
         number = form.number.data.strip().upper()
@@ -406,7 +406,7 @@ def duplicate(deviation_id: int):
     return _take_step(deviation_id, "duplicate", run, allowed=can_triage)
 
 
-@bp.post("/<int:deviation_id>/begar-svar", endpoint="request_answers")
+@bp.post("/<id:deviation_id>/begar-svar", endpoint="request_answers")
 def request_answers(deviation_id: int):
     def run(deviation, form, now):
         workflow.request_answers(
@@ -421,7 +421,7 @@ def request_answers(deviation_id: int):
     return _take_step(deviation_id, "request_answers", run, allowed=can_triage)
 
 
-@bp.post("/<int:deviation_id>/klassning", endpoint="reclassify")
+@bp.post("/<id:deviation_id>/klassning", endpoint="reclassify")
 def reclassify(deviation_id: int):
     def run(deviation, form, now):
         workflow.update_classification(
@@ -439,7 +439,7 @@ def reclassify(deviation_id: int):
 # --- Answers (the concerned organizations' coordinators) ------------------------------------
 
 
-@bp.post("/<int:deviation_id>/svar/<int:organization_id>", endpoint="answer")
+@bp.post("/<id:deviation_id>/svar/<id:organization_id>", endpoint="answer")
 def answer(deviation_id: int, organization_id: int):
     def run(deviation, form, now):
         workflow.submit_answer(
@@ -463,7 +463,7 @@ def answer(deviation_id: int, organization_id: int):
     )
 
 
-@bp.post("/<int:deviation_id>/skicka-vidare/<int:organization_id>", endpoint="pass_on")
+@bp.post("/<id:deviation_id>/skicka-vidare/<id:organization_id>", endpoint="pass_on")
 def pass_on(deviation_id: int, organization_id: int):
     def run(deviation, form, now):
         target = db.session.get(Organization, form.organization.data)
@@ -487,7 +487,7 @@ def pass_on(deviation_id: int, organization_id: int):
     )
 
 
-@bp.post("/<int:deviation_id>/ivo/<int:organization_id>", endpoint="ivo_decision")
+@bp.post("/<id:deviation_id>/ivo/<id:organization_id>", endpoint="ivo_decision")
 def ivo_decision(deviation_id: int, organization_id: int):
     def run(deviation, form, now):
         workflow.record_ivo_decision(
@@ -513,7 +513,7 @@ def ivo_decision(deviation_id: int, organization_id: int):
 # --- Preparation, decision, hand-over -------------------------------------------------------
 
 
-@bp.post("/<int:deviation_id>/beredning", endpoint="start_preparation")
+@bp.post("/<id:deviation_id>/beredning", endpoint="start_preparation")
 def start_preparation(deviation_id: int):
     def run(deviation, form, now):
         workflow.start_preparation(
@@ -524,7 +524,7 @@ def start_preparation(deviation_id: int):
     return _take_step(deviation_id, "start_preparation", run, allowed=can_triage)
 
 
-@bp.post("/<int:deviation_id>/beslut", endpoint="decide")
+@bp.post("/<id:deviation_id>/beslut", endpoint="decide")
 def decide(deviation_id: int):
     """The group's decision, or LSVO's once the case has been handed over (the service knows)."""
 
@@ -541,7 +541,7 @@ def decide(deviation_id: int):
     return _take_step(deviation_id, "decide", run, allowed=manages_case)
 
 
-@bp.post("/<int:deviation_id>/overlamna", endpoint="hand_over")
+@bp.post("/<id:deviation_id>/overlamna", endpoint="hand_over")
 def hand_over(deviation_id: int):
     def run(deviation, form, now):
         workflow.hand_over(
@@ -556,7 +556,7 @@ def hand_over(deviation_id: int):
     return _take_step(deviation_id, "hand_over", run, allowed=can_triage)
 
 
-@bp.post("/<int:deviation_id>/dagordning", endpoint="put_on_agenda")
+@bp.post("/<id:deviation_id>/dagordning", endpoint="put_on_agenda")
 def put_on_agenda(deviation_id: int):
     """The case goes onto the group's next meeting, föredragning prefilled from the case."""
 
@@ -588,7 +588,7 @@ def _owner(value: str):
     return db.session.get(model, int(owner_id))
 
 
-@bp.post("/<int:deviation_id>/atgarder", endpoint="add_action")
+@bp.post("/<id:deviation_id>/atgarder", endpoint="add_action")
 def add_action(deviation_id: int):
     def run(deviation, form, now):
         owner = _owner(form.owner.data)
@@ -607,7 +607,7 @@ def add_action(deviation_id: int):
     return _take_step(deviation_id, "add_action", run, allowed=manages_case)
 
 
-@bp.post("/<int:deviation_id>/atgarder/<int:action_id>/status", endpoint="action_status")
+@bp.post("/<id:deviation_id>/atgarder/<id:action_id>/status", endpoint="action_status")
 def action_status(deviation_id: int, action_id: int):
     def run(deviation, form, now):
         action = _action_of(deviation, action_id)
@@ -619,7 +619,7 @@ def action_status(deviation_id: int, action_id: int):
     return _take_step(deviation_id, "action_status", run, allowed=manages_case, item=action_id)
 
 
-@bp.post("/<int:deviation_id>/uppfoljning", endpoint="start_follow_up")
+@bp.post("/<id:deviation_id>/uppfoljning", endpoint="start_follow_up")
 def start_follow_up(deviation_id: int):
     def run(deviation, form, now):
         workflow.start_follow_up(deviation, actor=current_user, now=now, version=form.case_version)
@@ -628,7 +628,7 @@ def start_follow_up(deviation_id: int):
     return _take_step(deviation_id, "start_follow_up", run, allowed=can_triage)
 
 
-@bp.post("/<int:deviation_id>/avsluta", endpoint="close")
+@bp.post("/<id:deviation_id>/avsluta", endpoint="close")
 def close(deviation_id: int):
     def run(deviation, form, now):
         workflow.close(
@@ -646,7 +646,7 @@ def close(deviation_id: int):
     return _take_step(deviation_id, "close", run, allowed=can_triage)
 
 
-@bp.post("/<int:deviation_id>/kommentarer", endpoint="comment")
+@bp.post("/<id:deviation_id>/kommentarer", endpoint="comment")
 def comment(deviation_id: int):
     def run(deviation, form, now):
         workflow.add_comment(

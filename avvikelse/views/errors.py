@@ -19,6 +19,10 @@ def register_error_handlers(app) -> None:
     def method_not_allowed(error):
         return render_template("errors/404.html"), 405
 
+    @app.errorhandler(413)
+    def too_large(error):
+        return render_template("errors/413.html"), 413
+
     @app.errorhandler(500)
     def internal_error(error):
         db.session.rollback()

@@ -48,6 +48,7 @@ from ..services import case_page, dates, run_chart
 from ..services import improvement as service
 from ..services.dates import local_today
 from ..services.errors import changed_elsewhere
+from .params import parse_id, query_int
 from .steps import STALE_STATUS, Done, run_step
 
 bp = Blueprint("improvement", __name__, url_prefix="/forbattring")
@@ -77,10 +78,11 @@ def owner_options(region_id: int) -> list[SelectChoice]:
 
 
 def owner_of(value: str):
-    kind, _sep, owner_id = (value or "").partition(":")
-    if not owner_id.isdigit():
+    kind, _sep, text = (value or "").partition(":")
+    owner_id = parse_id(text)
+    if owner_id is None:
         return None
-    return db.session.get(Organization if kind == "organization" else Group, int(owner_id))
+    return db.session.get(Organization if kind == "organization" else Group, owner_id)
 
 
 def indicator_form(region_id: int, **kwargs) -> forms.IndicatorForm:
@@ -156,9 +158,10 @@ def _source_case(value, now, action):
     """The case an effort starts from: only its managers start one (the group decides)."""
     if not value:
         return None
-    if not str(value).isdigit():
+    deviation_id = parse_id(value)
+    if deviation_id is None:
         abort(404)
-    deviation = get_deviation_or_404(int(value), current_user, now=now, action=action)
+    deviation = get_deviation_or_404(deviation_id, current_user, now=now, action=action)
     require(can_answer_case_questions(current_user, deviation))
     return deviation
 
@@ -167,7 +170,8 @@ def _source_cluster(value):
     """A cluster the group works on further: its chair or secretary starts the effort."""
     if not value:
         return None
-    cluster = db.session.get(Cluster, int(value)) if str(value).isdigit() else None
+    cluster_id = parse_id(value)
+    cluster = db.session.get(Cluster, cluster_id) if cluster_id else None
     if cluster is None or not can_view_cluster(current_user, cluster):
         abort(404)
     require(can_manage_cluster(current_user, cluster))
@@ -178,7 +182,8 @@ def _source_decision(value):
     """A group's decision that calls for improvement work, started by that group's managers."""
     if not value:
         return None
-    decision = db.session.get(Decision, int(value)) if str(value).isdigit() else None
+    decision_id = parse_id(value)
+    decision = db.session.get(Decision, decision_id) if decision_id else None
     if decision is None or not can_view_meetings(current_user, decision.matter.group):
         abort(404)
     require(decision.matter.group in effort_groups(current_user))
@@ -220,7 +225,7 @@ def new():
             now,
         )
         deviation = source.deviation
-        process_id = request.args.get("process", type=int)
+        process_id = query_int("process")
         if source.cluster is not None:
             form.cluster.data = str(source.cluster.id)
             form.title.data = source.cluster.name
@@ -339,7 +344,7 @@ def _render_effort(effort, now, failed=None, status: int = 200):
     return html, status
 
 
-@bp.get("/<int:effort_id>")
+@bp.get("/<id:effort_id>")
 def detail(effort_id: int):
     effort = get_effort_or_404(effort_id, current_user)
     return _render_effort(effort, dates.now())
@@ -368,7 +373,7 @@ def _step(effort_id: int, key: str, run):
     )
 
 
-@bp.post("/<int:effort_id>/plan")
+@bp.post("/<id:effort_id>/plan")
 def plan(effort_id: int):
     def run(effort, form, now):
         service.update_plan(
@@ -385,7 +390,7 @@ def plan(effort_id: int):
     return _step(effort_id, "plan", run)
 
 
-@bp.post("/<int:effort_id>/fyra-fragor")
+@bp.post("/<id:effort_id>/fyra-fragor")
 def questions(effort_id: int):
     def run(effort, form, now):
         service.save_four_questions(
@@ -400,7 +405,7 @@ def questions(effort_id: int):
     return _step(effort_id, "questions", run)
 
 
-@bp.post("/<int:effort_id>/indikatorer")
+@bp.post("/<id:effort_id>/indikatorer")
 def add_indicator(effort_id: int):
     def run(effort, form, now):
         indicator = service.add_indicator(
@@ -418,7 +423,7 @@ def _indicator_of(effort, indicator_id: int) -> Indicator:
     return indicator
 
 
-@bp.post("/<int:effort_id>/indikatorer/<int:indicator_id>/matvarden")
+@bp.post("/<id:effort_id>/indikatorer/<id:indicator_id>/matvarden")
 def measure(effort_id: int, indicator_id: int):
     def run(effort, form, now):
         indicator = _indicator_of(effort, indicator_id)
@@ -431,7 +436,7 @@ def measure(effort_id: int, indicator_id: int):
     return _step(effort_id, f"measure-{indicator_id}", run)
 
 
-@bp.post("/<int:effort_id>/atgarder")
+@bp.post("/<id:effort_id>/atgarder")
 def add_action(effort_id: int):
     def run(effort, form, now):
         owner = owner_of(form.owner.data)
@@ -449,7 +454,7 @@ def add_action(effort_id: int):
     return _step(effort_id, "action", run)
 
 
-@bp.post("/<int:effort_id>/atgarder/<int:action_id>/status")
+@bp.post("/<id:effort_id>/atgarder/<id:action_id>/status")
 def action_status(effort_id: int, action_id: int):
     def run(effort, form, now):
         service.set_effort_action_status(
@@ -464,7 +469,7 @@ def action_status(effort_id: int, action_id: int):
     return _step(effort_id, f"action_status-{action_id}", run)
 
 
-@bp.post("/<int:effort_id>/status")
+@bp.post("/<id:effort_id>/status")
 def status(effort_id: int):
     def run(effort, form, now):
         target = service.EffortStatus(form.target.data)
@@ -484,7 +489,7 @@ def status(effort_id: int):
 # --- The four questions on a case -----------------------------------------------------------
 
 
-@bp.route("/avvikelse/<int:deviation_id>/fyra-fragor", methods=["GET", "POST"])
+@bp.route("/avvikelse/<id:deviation_id>/fyra-fragor", methods=["GET", "POST"])
 def case_questions(deviation_id: int):
     """Everyone who sees the case reads the answers; its managers write them."""
     now = dates.now()

@@ -27,6 +27,7 @@ from ..services.audit import log_access
 from ..services.dates import local_today
 from ..services.notifications import mark_read, unread_count
 from .auth import safe_next
+from .params import query_int
 
 bp = Blueprint("inbox", __name__)
 
@@ -72,7 +73,7 @@ def cases():
         current_user,
         filters,
         fore=fore,
-        size=case_lists.page_size(request.args.get("per_page", type=int)),
+        size=case_lists.page_size(query_int("per_page")),
     )
     return render_template(
         "inbox/cases.html",
@@ -143,7 +144,7 @@ def group():
     groups = case_lists.inbox_groups(current_user)
     if not groups:
         return render_template("inbox/group.html", inbox=None, groups=groups)
-    wanted = request.args.get("grupp", type=int)
+    wanted = query_int("grupp")
     chosen = groups[0] if wanted is None else next((g for g in groups if g.id == wanted), None)
     if chosen is None:
         abort(404)
@@ -173,7 +174,7 @@ def mark_all_read():
     return redirect(url_for(".notifications"))
 
 
-@bp.route("/notiser/<int:notification_id>")
+@bp.route("/notiser/<id:notification_id>")
 def open_notification(notification_id: int):
     """Following a notification marks it read, then goes where it points."""
     note = case_lists.own_notification(current_user, notification_id)

@@ -52,6 +52,7 @@ from ..services.errors import WorkflowError, changed_elsewhere
 from ..services.meeting_deadlines import meeting_deadlines
 from ..services.quorum import meeting_quorum, quorum_status
 from . import pdf_download
+from .params import query_ids, query_int
 from .steps import STALE_STATUS, Done, back_with_flash, run_step
 
 bp = Blueprint("meetings", __name__, url_prefix="/moten")
@@ -159,7 +160,7 @@ def annual_cycle():
     )
 
 
-@bp.get("/uppdrag/<int:assignment_id>", endpoint="assignment")
+@bp.get("/uppdrag/<id:assignment_id>", endpoint="assignment")
 def assignment(assignment_id: int):
     """Uppdragsbeskrivning (LEDNINGSSYSTEM §7.2), printable."""
     item = db.session.get(Assignment, assignment_id)
@@ -217,12 +218,12 @@ def _render_group(
     return html, status
 
 
-@bp.get("/grupp/<int:group_id>")
+@bp.get("/grupp/<id:group_id>")
 def group(group_id: int):
     return _render_group(_group_or_404(group_id), dates.now())
 
 
-@bp.post("/grupp/<int:group_id>/planera", endpoint="plan")
+@bp.post("/grupp/<id:group_id>/planera", endpoint="plan")
 def plan(group_id: int):
     group = _group_or_404(group_id)
     require(can_manage_meetings(current_user, group))
@@ -253,7 +254,7 @@ def plan(group_id: int):
     )
 
 
-@bp.post("/grupp/<int:group_id>/extra-sammantrade", endpoint="call_extra")
+@bp.post("/grupp/<id:group_id>/extra-sammantrade", endpoint="call_extra")
 def call_extra(group_id: int):
     group = _group_or_404(group_id)
     require(can_manage_meetings(current_user, group))
@@ -287,7 +288,7 @@ def call_extra(group_id: int):
     )
 
 
-@bp.post("/grupp/<int:group_id>/planera-ar", endpoint="plan_year")
+@bp.post("/grupp/<id:group_id>/planera-ar", endpoint="plan_year")
 def plan_year(group_id: int):
     group = _group_or_404(group_id)
     require(can_manage_meetings(current_user, group))
@@ -342,7 +343,7 @@ def _case_by_number(group: Group, number: str) -> Deviation | None:
     return deviation if deviation is not None and can_view(current_user, deviation) else None
 
 
-@bp.route("/grupp/<int:group_id>/nytt-arende", methods=["GET", "POST"], endpoint="new_matter")
+@bp.route("/grupp/<id:group_id>/nytt-arende", methods=["GET", "POST"], endpoint="new_matter")
 def new_matter(group_id: int):
     group = _group_or_404(group_id)
     require(can_raise_matter(current_user, group))
@@ -351,7 +352,7 @@ def new_matter(group_id: int):
     if request.method == "POST":
         form = forms.MatterForm()
     else:
-        preset = request.args.get("mote", type=int)
+        preset = query_int("mote")
         open_meeting = agenda.next_open_meeting(group, now)
         form = forms.MatterForm(
             formdata=None,
@@ -433,7 +434,7 @@ def _raise(group: Group, form: forms.MatterForm, coming: list[Meeting], now) -> 
     )
 
 
-@bp.route("/arenden/<int:matter_id>/redigera", methods=["GET", "POST"], endpoint="edit_matter")
+@bp.route("/arenden/<id:matter_id>/redigera", methods=["GET", "POST"], endpoint="edit_matter")
 def edit_matter(matter_id: int):
     matter = _matter_or_404(matter_id)
     require(can_edit_matter(current_user, matter))
@@ -602,12 +603,12 @@ def _render_meeting(meeting: Meeting, now, failure: Failure | None = None, statu
     return html, status
 
 
-@bp.get("/<int:meeting_id>")
+@bp.get("/<id:meeting_id>")
 def detail(meeting_id: int):
     return _render_meeting(_meeting_or_404(meeting_id), dates.now())
 
 
-@bp.get("/<int:meeting_id>/kallelse")
+@bp.get("/<id:meeting_id>/kallelse")
 def notice(meeting_id: int):
     meeting = _meeting_or_404(meeting_id)
     html = render_template(
@@ -621,7 +622,7 @@ def notice(meeting_id: int):
     return html
 
 
-@bp.get("/<int:meeting_id>/kallelse.pdf", endpoint="notice_pdf")
+@bp.get("/<id:meeting_id>/kallelse.pdf", endpoint="notice_pdf")
 def notice_pdf(meeting_id: int):
     meeting = _meeting_or_404(meeting_id)
     parts = (_("kallelse"), meeting.group.display_name, _day(meeting).isoformat())
@@ -638,7 +639,7 @@ def _button(meeting_or_matter, run: Callable[[object], str], *, allowed: bool, b
     )
 
 
-@bp.post("/<int:meeting_id>/skicka-kallelse", endpoint="send_notice")
+@bp.post("/<id:meeting_id>/skicka-kallelse", endpoint="send_notice")
 def send_notice(meeting_id: int):
     meeting = _meeting_or_404(meeting_id)
     now = dates.now()
@@ -690,7 +691,7 @@ def _meeting_step(meeting: Meeting, key: str, call: Callable[[FlaskForm], str], 
     )
 
 
-@bp.post("/<int:meeting_id>/flytta", endpoint="move")
+@bp.post("/<id:meeting_id>/flytta", endpoint="move")
 def move(meeting_id: int):
     meeting = _meeting_or_404(meeting_id)
     now = dates.now()
@@ -722,7 +723,7 @@ def move(meeting_id: int):
     return _meeting_step(meeting, "move", call, now)
 
 
-@bp.post("/<int:meeting_id>/stall-in", endpoint="cancel")
+@bp.post("/<id:meeting_id>/stall-in", endpoint="cancel")
 def cancel(meeting_id: int):
     meeting = _meeting_or_404(meeting_id)
     now = dates.now()
@@ -746,7 +747,7 @@ def _matter_step(matter_id: int, run, *, allowed: Callable[[Matter], bool]):
     return _button(matter, run, allowed=allowed(matter), back=_back_to(matter))
 
 
-@bp.post("/arenden/<int:matter_id>/flytta/<direction>", endpoint="reorder")
+@bp.post("/arenden/<id:matter_id>/flytta/<direction>", endpoint="reorder")
 def reorder(matter_id: int, direction: str):
     if direction not in ("upp", "ned"):
         abort(404)
@@ -762,7 +763,7 @@ def reorder(matter_id: int, direction: str):
     )
 
 
-@bp.post("/arenden/<int:matter_id>/ta-upp", endpoint="accept_late")
+@bp.post("/arenden/<id:matter_id>/ta-upp", endpoint="accept_late")
 def accept_late(matter_id: int):
     def run(matter):
         service.accept_late_matter(matter, actor=current_user, now=dates.now())
@@ -773,7 +774,7 @@ def accept_late(matter_id: int):
     )
 
 
-@bp.post("/arenden/<int:matter_id>/till-nasta-mote", endpoint="move_on")
+@bp.post("/arenden/<id:matter_id>/till-nasta-mote", endpoint="move_on")
 def move_on(matter_id: int):
     matter = _matter_or_404(matter_id)
 
@@ -810,7 +811,7 @@ def _form_step(matter_id: int, key: str, run, *, allowed: Callable[[Matter], boo
     )
 
 
-@bp.post("/arenden/<int:matter_id>/synpunkter", endpoint="written_view")
+@bp.post("/arenden/<id:matter_id>/synpunkter", endpoint="written_view")
 def written_view(matter_id: int):
     def run(matter, form, now):
         service.add_written_view(matter, form.text.data, actor=current_user, now=now)
@@ -828,7 +829,7 @@ def _owner(value: str | None):
     return db.session.get(Organization if kind == "organization" else Group, int(owner_id))
 
 
-@bp.post("/arenden/<int:matter_id>/beslut", endpoint="record_decision")
+@bp.post("/arenden/<id:matter_id>/beslut", endpoint="record_decision")
 def record_decision(matter_id: int):
     def run(matter, form, now):
         action = assignment = None
@@ -870,12 +871,12 @@ def record_decision(matter_id: int):
     )
 
 
-@bp.get("/<int:meeting_id>/beslutsforhet", endpoint="quorum_preview")
+@bp.get("/<id:meeting_id>/beslutsforhet", endpoint="quorum_preview")
 def quorum_preview(meeting_id: int):
     """The quorum box for the ticked, not yet saved attendance (the meeting page's script)."""
     meeting = _meeting_or_404(meeting_id)
     require(can_manage_meetings(current_user, meeting.group))
-    ticked = request.args.getlist("narvarande", type=int)
+    ticked = query_ids("narvarande")
     return render_template(
         "meetings/_quorum.html",
         quorum=quorum_status(meeting.group.memberships, ticked),
@@ -883,7 +884,7 @@ def quorum_preview(meeting_id: int):
     )
 
 
-@bp.post("/<int:meeting_id>/narvaro", endpoint="attendance")
+@bp.post("/<id:meeting_id>/narvaro", endpoint="attendance")
 def attendance(meeting_id: int):
     meeting = _meeting_or_404(meeting_id)
     require(can_manage_meetings(current_user, meeting.group))

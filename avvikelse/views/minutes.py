@@ -8,7 +8,7 @@ a refused step rolls back and renders the page again with the form as typed (422
 
 from datetime import datetime
 
-from flask import Blueprint, abort, render_template, request, url_for
+from flask import Blueprint, abort, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
@@ -28,6 +28,7 @@ from ..services import minutes as service
 from ..services.dates import STOCKHOLM, local_today
 from . import pdf_download
 from .meetings import log_agenda_read
+from .params import query_int
 from .steps import back_with_flash, run_step
 
 bp = Blueprint("minutes", __name__, url_prefix="/moten")
@@ -120,20 +121,20 @@ def _render(meeting: Meeting, *, version: int | None = None, failed=None, status
     ), status
 
 
-@bp.get("/<int:meeting_id>/protokoll")
+@bp.get("/<id:meeting_id>/protokoll")
 def detail(meeting_id: int):
     meeting = _meeting_or_404(meeting_id)
-    page = _render(meeting, version=request.args.get("version", type=int))
+    page = _render(meeting, version=query_int("version"))
     if service.latest_minutes(meeting) is not None:  # before a draft, no matter is shown
         log_agenda_read("read_minutes", meeting.matters, group=meeting.group, meeting=meeting)
     return page
 
 
-@bp.get("/<int:meeting_id>/protokoll.pdf", endpoint="pdf")
+@bp.get("/<id:meeting_id>/protokoll.pdf", endpoint="pdf")
 def pdf(meeting_id: int):
     """The version the page shows (the latest unless asked), names and discussion included."""
     meeting = _meeting_or_404(meeting_id)
-    shown = _version_or_404(meeting, request.args.get("version", type=int))
+    shown = _version_or_404(meeting, query_int("version"))
     if shown is None:
         abort(404)
     data = documents.minutes_pdf(shown, public=False)
@@ -175,7 +176,7 @@ def _button(meeting, minutes):
     return ButtonForm()
 
 
-@bp.post("/<int:meeting_id>/protokoll/uppratta", endpoint="draft")
+@bp.post("/<id:meeting_id>/protokoll/uppratta", endpoint="draft")
 def draft(meeting_id: int):
     def run(meeting, minutes, form, now):
         service.draft_minutes(meeting, actor=current_user, now=now)
@@ -184,7 +185,7 @@ def draft(meeting_id: int):
     return _step(meeting_id, None, "draft", _button, run, allowed=_edits)
 
 
-@bp.post("/<int:meeting_id>/protokoll/<int:minutes_id>/text", endpoint="discussion")
+@bp.post("/<id:meeting_id>/protokoll/<id:minutes_id>/text", endpoint="discussion")
 def discussion(meeting_id: int, minutes_id: int):
     def form(meeting, minutes):
         return discussion_form(meeting.matters, posted=True)
@@ -200,7 +201,7 @@ def discussion(meeting_id: int, minutes_id: int):
     return _step(meeting_id, minutes_id, "discussion", form, run, allowed=_edits)
 
 
-@bp.post("/<int:meeting_id>/protokoll/<int:minutes_id>/justerare", endpoint="adjuster")
+@bp.post("/<id:meeting_id>/protokoll/<id:minutes_id>/justerare", endpoint="adjuster")
 def adjuster(meeting_id: int, minutes_id: int):
     def form(meeting, minutes):
         return _adjuster_form(meeting, minutes, posted=True)
@@ -213,7 +214,7 @@ def adjuster(meeting_id: int, minutes_id: int):
     return _step(meeting_id, minutes_id, "adjuster", form, run, allowed=_edits)
 
 
-@bp.post("/<int:meeting_id>/protokoll/<int:minutes_id>/godkann", endpoint="approve")
+@bp.post("/<id:meeting_id>/protokoll/<id:minutes_id>/godkann", endpoint="approve")
 def approve(meeting_id: int, minutes_id: int):
     def run(meeting, minutes, form, now):
         result = service.approve(minutes, actor=current_user, now=now)
@@ -232,7 +233,7 @@ def approve(meeting_id: int, minutes_id: int):
     return _step(meeting_id, minutes_id, "approve", _button, run, allowed=allowed)
 
 
-@bp.post("/<int:meeting_id>/protokoll/<int:minutes_id>/rattelse", endpoint="correct")
+@bp.post("/<id:meeting_id>/protokoll/<id:minutes_id>/rattelse", endpoint="correct")
 def correct(meeting_id: int, minutes_id: int):
     def form(meeting, minutes):
         return CorrectionForm()
@@ -254,7 +255,7 @@ def _group_or_404(group_id: int) -> Group:
     return group
 
 
-@bp.get("/grupp/<int:group_id>/uppfoljning", endpoint="follow_ups")
+@bp.get("/grupp/<id:group_id>/uppfoljning", endpoint="follow_ups")
 def follow_ups(group_id: int):
     group = _group_or_404(group_id)
     today = local_today(dates.now())
@@ -278,7 +279,7 @@ def follow_ups(group_id: int):
     )
 
 
-@bp.post("/grupp/<int:group_id>/uppfoljning/<int:decision_id>/klar", endpoint="follow_up_done")
+@bp.post("/grupp/<id:group_id>/uppfoljning/<id:decision_id>/klar", endpoint="follow_up_done")
 def follow_up_done(group_id: int, decision_id: int):
     group = _group_or_404(group_id)
     decision = db.session.get(Decision, decision_id)

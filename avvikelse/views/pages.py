@@ -7,6 +7,7 @@ from ..extensions import db
 from ..forms.pages import AccessibilityProblemForm
 from ..services import dates
 from ..services.accessibility import report_accessibility_problem
+from ..services.personal_data import PersonalDataError
 
 bp = Blueprint("pages", __name__)
 
@@ -22,12 +23,18 @@ def report_problem():
     form = AccessibilityProblemForm()
     if not form.validate_on_submit():
         return render_template("pages/accessibility.html", form=form), 422
-    report_accessibility_problem(
-        page=form.page.data,
-        description=form.description.data,
-        contact=form.contact.data,
-        now=dates.now(),
-    )
+    try:
+        report_accessibility_problem(
+            page=form.page.data,
+            description=form.description.data,
+            contact=form.contact.data,
+            now=dates.now(),
+        )
+    except PersonalDataError as error:
+        db.session.rollback()
+        for name, messages in error.field_messages().items():
+            form[name].errors = [*form[name].errors, *messages]
+        return render_template("pages/accessibility.html", form=form), 422
     db.session.commit()
     flash(_("Tack! Vi har tagit emot din rapport om tillgänglighet."), "success")
     return redirect(url_for("pages.accessibility"))

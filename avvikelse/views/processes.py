@@ -28,6 +28,7 @@ from ..services.audit import log_reads
 from ..services.dates import local_today
 from ..services.meetings import meeting_date
 from .improvement import indicator_form, indicator_spec
+from .params import parse_id
 from .steps import run_step
 
 bp = Blueprint("processes", __name__, url_prefix="/processer")
@@ -47,7 +48,7 @@ def _council_or_404(process_id: int) -> Process:
     return process
 
 
-@bp.get("/<int:process_id>")
+@bp.get("/<id:process_id>")
 def detail(process_id: int):
     process = _process_or_404(process_id)
     return _render_process(process)
@@ -63,7 +64,7 @@ def _render_process(process, form=None, status: int = 200):
     return html, status
 
 
-@bp.post("/<int:process_id>/forslag")
+@bp.post("/<id:process_id>/forslag")
 def propose(process_id: int):
     process = _process_or_404(process_id)
     form = forms.ProposalForm(prefix="proposal")
@@ -156,7 +157,7 @@ def _render_council(process, now, failed=None, status: int = 200):
     return html, status
 
 
-@bp.get("/<int:process_id>/processrad")
+@bp.get("/<id:process_id>/processrad")
 def council(process_id: int):
     return _render_council(_council_or_404(process_id), dates.now())
 
@@ -177,21 +178,22 @@ def _step(process_id: int, key: str, run):
 
 def _triage_item(process, value: str):
     """ "proposal:3" (a staff proposal) or "deviation:12" (a report's proposal field)."""
-    kind, _sep, item_id = (value or "").partition(":")
-    if not item_id.isdigit():
+    kind, _sep, text = (value or "").partition(":")
+    item_id = parse_id(text)
+    if item_id is None:
         abort(404)
     if kind == "proposal":
-        proposal = db.session.get(ImprovementProposal, int(item_id))
+        proposal = db.session.get(ImprovementProposal, item_id)
         if proposal is None or proposal.process_id != process.id:
             abort(404)
         return proposal, None
-    deviation = db.session.get(Deviation, int(item_id))
+    deviation = db.session.get(Deviation, item_id)
     if deviation is None or deviation.process_id != process.id:
         abort(404)
     return None, deviation
 
 
-@bp.post("/<int:process_id>/processrad/forslag/<item>")
+@bp.post("/<id:process_id>/processrad/forslag/<item>")
 def triage(process_id: int, item: str):
     def run(process, form, now):
         proposal, deviation = _triage_item(process, item)
@@ -214,7 +216,7 @@ def triage(process_id: int, item: str):
     return _step(process_id, f"triage-{item.replace(':', '_')}", run)
 
 
-@bp.post("/<int:process_id>/processrad/mal")
+@bp.post("/<id:process_id>/processrad/mal")
 def add_goal(process_id: int):
     def run(process, form, now):
         service.add_goal(process, form.text.data, actor=current_user, now=now)
@@ -230,7 +232,7 @@ def _goal_of(process, goal_id: int) -> ProcessGoal:
     return goal
 
 
-@bp.post("/<int:process_id>/processrad/mal/<int:goal_id>/indikatorer")
+@bp.post("/<id:process_id>/processrad/mal/<id:goal_id>/indikatorer")
 def add_indicator(process_id: int, goal_id: int):
     def run(process, form, now):
         indicator = service.add_indicator(
@@ -250,7 +252,7 @@ def _goal_indicator(process, indicator_id: int):
     abort(404)
 
 
-@bp.post("/<int:process_id>/processrad/indikatorer/<int:indicator_id>/matvarden")
+@bp.post("/<id:process_id>/processrad/indikatorer/<id:indicator_id>/matvarden")
 def measure(process_id: int, indicator_id: int):
     def run(process, form, now):
         count = service.record_measurements(
@@ -265,7 +267,7 @@ def measure(process_id: int, indicator_id: int):
     return _step(process_id, f"measure-{indicator_id}", run)
 
 
-@bp.post("/<int:process_id>/processrad/underhall")
+@bp.post("/<id:process_id>/processrad/underhall")
 def add_maintenance(process_id: int):
     def run(process, form, now):
         service.add_maintenance(
@@ -280,7 +282,7 @@ def add_maintenance(process_id: int):
     return _step(process_id, "maintenance", run)
 
 
-@bp.post("/<int:process_id>/processrad/kontroller")
+@bp.post("/<id:process_id>/processrad/kontroller")
 def add_check(process_id: int):
     def run(process, form, now):
         service.add_application_check(
@@ -297,7 +299,7 @@ def add_check(process_id: int):
     return _step(process_id, "check", run)
 
 
-@bp.post("/<int:process_id>/processrad/uppfoljning")
+@bp.post("/<id:process_id>/processrad/uppfoljning")
 def follow_up(process_id: int):
     def run(process, form, now):
         matter = service.raise_process_follow_up(process, actor=current_user, now=now)

@@ -20,6 +20,7 @@ from ..services import dates, documents, public_statistics
 from ..services import minutes as service
 from . import pdf_download
 from .minutes import local, minutes_file_name
+from .params import query_int
 
 bp = Blueprint("public", __name__)
 
@@ -30,8 +31,8 @@ REGION_KEY = re.compile(r"[a-z0-9][a-z0-9-]{0,59}")
 
 @bp.get("/protokoll", endpoint="minutes_list")
 def minutes_list():
-    group_id = request.args.get("grupp", type=int)
-    page = max(request.args.get("sida", 1, type=int), 1)
+    group_id = query_int("grupp")
+    page = query_int("sida", 1)
     query = service.published_minutes(group_id)
     rows = db.session.scalars(query.limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)).all()
     published = service.published_minutes().subquery()
@@ -59,7 +60,7 @@ def _approved_or_404(minutes_id: int) -> Minutes:
     return shown
 
 
-@bp.get("/protokoll/<int:minutes_id>", endpoint="minutes")
+@bp.get("/protokoll/<id:minutes_id>", endpoint="minutes")
 def minutes(minutes_id: int):
     shown = _approved_or_404(minutes_id)
     return render_template(
@@ -74,7 +75,7 @@ def minutes(minutes_id: int):
     )
 
 
-@bp.get("/protokoll/<int:minutes_id>.pdf", endpoint="minutes_pdf")
+@bp.get("/protokoll/<id:minutes_id>.pdf", endpoint="minutes_pdf")
 def minutes_pdf(minutes_id: int):
     shown = _approved_or_404(minutes_id)
     return pdf_download(documents.minutes_pdf(shown, public=True), *minutes_file_name(shown))

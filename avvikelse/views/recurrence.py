@@ -4,6 +4,7 @@ thresholds, the reporter's hint, and a single case's hand-over with its föredra
 from flask import Blueprint, abort, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from ..extensions import db
@@ -27,6 +28,7 @@ from ..permissions import (
 )
 from ..services import clusters, dates, recurrence, trends
 from ..services.meetings import meeting_date
+from .params import query_ids, query_int
 from .steps import Done, back_with_flash, run_step
 
 bp = Blueprint("recurrence", __name__, url_prefix="/aterkommande")
@@ -63,8 +65,14 @@ def _visible_cases(suggestions) -> dict[int, list[Deviation]]:
 @bp.get("/", endpoint="index")
 def index():
     _require_viewer()
+    return _render_index()
+
+
+def _render_index(refused: tuple[int, str, FlaskForm] | None = None, status: int = 200):
+    """The suggestions; `refused` is (suggestion id, "confirm" or "dismiss", the form as typed),
+    shown again under that suggestion with its reason."""
     suggestions = recurrence.open_suggestions_for(current_user)
-    return render_template(
+    page = render_template(
         "recurrence/index.html",
         suggestions=suggestions,
         visible=_visible_cases(suggestions),
@@ -72,10 +80,16 @@ def index():
         describe=recurrence.describe,
         confirm_form=ConfirmSuggestionForm(formdata=None),
         dismiss_form=DismissSuggestionForm(formdata=None),
+        refused=refused,
     )
+    return page, status
 
 
-@bp.post("/forslag/<int:suggestion_id>/bekrafta", endpoint="confirm")
+def _refused_on(suggestion: Suggestion, step: str):
+    return lambda form, status: _render_index((suggestion.id, step, form), status)
+
+
+@bp.post("/forslag/<id:suggestion_id>/bekrafta", endpoint="confirm")
 def confirm(suggestion_id: int):
     suggestion = _suggestion_or_404(suggestion_id)
     form = ConfirmSuggestionForm()
@@ -92,12 +106,11 @@ def confirm(suggestion_id: int):
     return run_step(
         form,
         call,
-        refused=back_with_flash(url_for(".index")),
-        invalid=_("Namnet är för långt."),
+        refused=_refused_on(suggestion, "confirm"),
     )
 
 
-@bp.post("/forslag/<int:suggestion_id>/avfarda", endpoint="dismiss")
+@bp.post("/forslag/<id:suggestion_id>/avfarda", endpoint="dismiss")
 def dismiss(suggestion_id: int):
     suggestion = _suggestion_or_404(suggestion_id)
     form = DismissSuggestionForm()
@@ -108,13 +121,11 @@ def dismiss(suggestion_id: int):
         )
         return _("Förslaget är avfärdat. Det kommer inte tillbaka för samma ärenden.")
 
-    back = url_for(".index")
     return run_step(
         form,
         call,
-        done=back,
-        refused=back_with_flash(back),
-        invalid=_("Skriv varför förslaget avfärdas."),
+        done=url_for(".index"),
+        refused=_refused_on(suggestion, "dismiss"),
     )
 
 
@@ -158,8 +169,8 @@ def hint():
     own categories and organizations, never anything another case says."""
     hint = recurrence.reporter_hint(
         current_user,
-        category_id=request.args.get("category_id", type=int),
-        organization_ids=request.args.getlist("concerned_organization_ids", type=int),
+        category_id=query_int("category_id"),
+        organization_ids=query_ids("concerned_organization_ids"),
         now=dates.now(),
     )
     if request.args.get("format") == "html":
@@ -167,7 +178,7 @@ def hint():
     return jsonify(hint.as_dict() if hint else {"count": 0, "message": ""})
 
 
-@bp.post("/arende/<int:deviation_id>/generell", endpoint="mark_general")
+@bp.post("/arende/<id:deviation_id>/generell", endpoint="mark_general")
 def mark_general(deviation_id: int):
     now = dates.now()
     deviation = get_deviation_or_404(deviation_id, current_user, now=now, action="mark_general")
@@ -188,7 +199,7 @@ def mark_general(deviation_id: int):
     )
 
 
-@bp.route("/arende/<int:deviation_id>/overlamna", methods=["GET", "POST"], endpoint="hand_over")
+@bp.route("/arende/<id:deviation_id>/overlamna", methods=["GET", "POST"], endpoint="hand_over")
 def hand_over_case(deviation_id: int):
     """A single case to LSVO with a prefilled föredragning."""
     now = dates.now()

@@ -13,7 +13,8 @@ from ..forms.deviation import ReportForm, draft_formdata
 from ..models import ConcernedOrganization, Deviation, RiskLevel
 from ..permissions import get_deviation_or_404
 from ..services import dates
-from ..services.dates import as_utc, local_today
+from ..services.case_lists import Cursor
+from ..services.dates import local_today
 from ..services.deviations import delete_draft, find_by_token
 from ..services.errors import WorkflowError
 from ..services.personal_data import PersonalDataError
@@ -27,6 +28,7 @@ from ..services.reporting import (
     user_drafts,
 )
 from .auth import safe_next
+from .params import query_int
 
 bp = Blueprint("report", __name__)
 
@@ -85,7 +87,7 @@ def new():
     now = dates.now()
     today = local_today(now)
     options = report_options(current_user)
-    draft_id = request.args.get("utkast", type=int)
+    draft_id = query_int("utkast")
     draft = find_draft(draft_id, current_user) if draft_id is not None else None
     if request.method == "GET":
         if draft_id is not None and draft is None:
@@ -136,7 +138,11 @@ def new():
 
 
 def save(form: ReportForm, draft, now: datetime):
-    """Spara utkast: the form as typed, without validation, so half a report can wait."""
+    """Spara utkast: the form as typed, without validation, so half a report can wait; only
+    what cannot be stored at all (control characters, see forms.Form) is refused."""
+    if not form.refuse_unstorable():
+        form.form_errors.append(_("Utkastet sparades inte."))
+        return render_form(form, draft, status=422)
     try:
         draft = save_report_draft(current_user, form.draft_data(), now=now, draft=draft)
     except PersonalDataError as error:
@@ -151,7 +157,7 @@ def save(form: ReportForm, draft, now: datetime):
     return redirect(url_for("report.new", utkast=draft.id))
 
 
-@bp.route("/rapportera/utkast/<int:draft_id>/ta-bort", methods=["POST"])
+@bp.route("/rapportera/utkast/<id:draft_id>/ta-bort", methods=["POST"])
 def remove_draft(draft_id: int):
     draft = find_draft(draft_id, current_user)
     if draft is None:
@@ -162,7 +168,7 @@ def remove_draft(draft_id: int):
     return redirect(safe_next(request.form.get("next") or url_for("report.mine")))
 
 
-@bp.route("/rapportera/kvitto/<int:deviation_id>")
+@bp.route("/rapportera/kvitto/<id:deviation_id>")
 def receipt(deviation_id: int):
     deviation = get_deviation_or_404(
         deviation_id,
@@ -180,15 +186,8 @@ def receipt(deviation_id: int):
 
 def parse_cursor(value: str | None) -> tuple[datetime, int] | None:
     """`?fore=<submitted_at ISO>,<id>`. A damaged link starts again from the newest report."""
-    if not value:
-        return None
-    moment, _sep, deviation_id = value.rpartition(",")
-    try:
-        at = datetime.fromisoformat(moment)
-        before_id = int(deviation_id)
-    except ValueError:
-        return None
-    return as_utc(at), before_id
+    cursor = Cursor.decode(value)
+    return (cursor.at, cursor.id) if cursor else None
 
 
 def format_cursor(cursor: tuple[datetime, int]) -> str:
