@@ -1,16 +1,16 @@
 """The annual report's free-text sections, saved as a draft, and its buttons."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, TextAreaField
 from wtforms.validators import Length, Optional, Regexp
 
 from ..services.annual_reports import TEXT_LIMIT
+from . import Form
 
 _LENGTH = Length(max=TEXT_LIMIT, message=_l("Högst %(max)d tecken."))
 
 
-class AnnualReportForm(FlaskForm):
+class AnnualReportForm(Form):
     # Empty for the first save: there is no report yet to have a version.
     version = HiddenField(validators=[Optional(), Regexp(r"^\d+$", message=_l("Ladda om sidan."))])
     analysis = TextAreaField(
@@ -29,5 +29,5 @@ class AnnualReportForm(FlaskForm):
         return int(self.version.data) if self.version.data else None
 
 
-class ApproveForm(FlaskForm):
+class ApproveForm(Form):
     version = HiddenField(validators=[Regexp(r"^\d+$", message=_l("Ladda om sidan."))])

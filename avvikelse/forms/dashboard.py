@@ -1,17 +1,17 @@
 """The dashboard's filters: a GET form, so a filtered dashboard is a link to share or keep."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField
 from wtforms.validators import Optional
 
 from ..services.case_lists import FilterOptions
 from ..services.dashboard import Filters, period_error
-from .admin import optional_id, row_options
+from . import Form, optional_id
+from .admin import row_options
 from .inbox import category_label
 
 
-class DashboardFilterForm(FlaskForm):
+class DashboardFilterForm(Form):
     class Meta:
         csrf = False
 
