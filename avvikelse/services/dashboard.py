@@ -394,42 +394,33 @@ def _step_label(since: str, until: str) -> str:
 def _lead_times(base) -> list[StepTimes]:
     """When each case passed each step: the first move out of "submitted" (triage), the last
     answer, the first move into "actions" (decided by the group or LSVO) and closing."""
-    triaged = (
-        select(DeviationEvent.deviation_id, func.min(DeviationEvent.created_at).label("at"))
-        .where(
-            DeviationEvent.kind == EventKind.TRANSITION,
-            DeviationEvent.from_state == DeviationState.SUBMITTED.value,
+
+    def first_transition(condition):
+        # Per case through the events' deviation_id index: the case set is small next to the
+        # whole log, which a grouped subquery would read in full.
+        return (
+            select(func.min(DeviationEvent.created_at))
+            .where(
+                DeviationEvent.deviation_id == Deviation.id,
+                DeviationEvent.kind == EventKind.TRANSITION,
+                condition,
+            )
+            .scalar_subquery()
         )
-        .group_by(DeviationEvent.deviation_id)
-        .subquery()
-    )
-    decided = (
-        select(DeviationEvent.deviation_id, func.min(DeviationEvent.created_at).label("at"))
-        .where(
-            DeviationEvent.kind == EventKind.TRANSITION,
-            DeviationEvent.to_state == DeviationState.ACTIONS.value,
-        )
-        .group_by(DeviationEvent.deviation_id)
-        .subquery()
-    )
-    answered = (
-        select(Answer.deviation_id, func.max(Answer.created_at).label("at"))
-        .group_by(Answer.deviation_id)
-        .subquery()
-    )
+
+    last_answer = (
+        select(func.max(Answer.created_at)).where(Answer.deviation_id == Deviation.id)
+    ).scalar_subquery()
     rows = db.session.execute(
         _columns(
             base,
             Deviation.group_id,
             Deviation.submitted_at,
-            triaged.c.at,
-            answered.c.at,
-            decided.c.at,
+            first_transition(DeviationEvent.from_state == DeviationState.SUBMITTED.value),
+            last_answer,
+            first_transition(DeviationEvent.to_state == DeviationState.ACTIONS.value),
             Deviation.closed_at,
         )
-        .outerjoin(triaged, triaged.c.deviation_id == Deviation.id)
-        .outerjoin(answered, answered.c.deviation_id == Deviation.id)
-        .outerjoin(decided, decided.c.deviation_id == Deviation.id)
     ).all()
     samples: dict[int | None, dict[tuple[str, str], list[float]]] = defaultdict(
         lambda: defaultdict(list)
