@@ -851,7 +851,7 @@ def quorum_preview(meeting_id: int):
     require(can_manage_meetings(current_user, meeting.group))
     ticked = request.args.getlist("narvarande", type=int)
     return render_template(
-        "meetings/_quorum.html",
+        "meetings/quorum_preview.html",
         quorum=quorum_status(meeting.group.memberships, ticked),
         recorded=True,
     )
