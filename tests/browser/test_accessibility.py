@@ -159,6 +159,11 @@ PAGE_PATHS = """() => Array.from(document.querySelectorAll("*")).flatMap(element
         .map(a => a.value.split("#")[0]))"""
 # Tries per page kind before giving up on it for a role (403 and 404 on what others may see).
 TRIES = 5
+# Page kinds the demo's history has nothing for, with the reason; the test fails once the demo
+# does, so that the exception goes.
+NOT_IN_DEMO = {
+    "meetings.assignment": "the demo history gives no group an assignment (uppdrag)",
+}
 # Pages fetched without axe, only for their links, while a kind of the same blueprint is
 # unreached (a föredragning is linked from an upcoming meeting, not from the first one checked).
 DISCOVERY = 20
@@ -343,9 +348,12 @@ def test_every_get_route_is_checked_by_some_role(sweep, routes):
     rules, _ = routes
     checked = set().union(*reached.values())
     missing = sorted(
-        rules[endpoint].rule for endpoint in rules if endpoint not in checked | set(NOT_PAGES)
+        rules[endpoint].rule
+        for endpoint in rules
+        if endpoint not in checked | set(NOT_PAGES) | set(NOT_IN_DEMO)
     )
     assert not missing, (
         "GET routes no role reached from the demo's pages (link them or list them in "
         f"NOT_PAGES): {missing}"
     )
+    assert not checked & set(NOT_IN_DEMO), "the demo has these now: drop them from NOT_IN_DEMO"
