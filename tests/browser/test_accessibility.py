@@ -4,7 +4,9 @@ and at 320 CSS px (WCAG 1.4.10 reflow), failing on serious or critical violation
 Page kinds are the app's GET routes (app.url_map). Routes with ids get theirs from the demo's
 own pages: each role starts from the routes without arguments and follows the links, data
 attributes and form actions it is shown, so a role checks the objects it may see. A GET route
-that no role reaches fails the test until a page links to it or NOT_PAGES says why it is no page.
+that no role reaches fails the test until a page links to it, or NOT_PAGES says why it is no
+page, or NOT_IN_DEMO why the demo has nothing for it. Every page at 320 px must also fit without
+horizontal scrolling. `pytest -s` prints the figures and the path of a JSON report.
 
 axe-core comes from the npm registry at test time, pinned and checked against its integrity, into
 a cache folder; never from a CDN and never at the app's run time. Without npm or the registry the
@@ -301,7 +303,7 @@ class RoleSweep:
 
 
 @pytest.fixture(scope="module")
-def sweep(browser, server, axe_source, routes, tmp_path_factory):
+def sweep(axe_source, browser, server, routes, tmp_path_factory):  # no server without axe
     checks, reached = [], {}
     for role, email in ROLES.items():
         role_sweep = RoleSweep(browser, server, axe_source, routes, role, email)
@@ -309,6 +311,7 @@ def sweep(browser, server, axe_source, routes, tmp_path_factory):
         checks += role_sweep.checks
         reached[role] = role_sweep.checked
     impacts = Counter(v["impact"] for c in checks for v in c["violations"])
+    rules = Counter(f"{v['id']} ({v['impact']})" for c in checks for v in c["violations"])
     report = tmp_path_factory.mktemp("axe") / "axe-report.json"
     report.write_text(json.dumps(checks, ensure_ascii=False, indent=1), encoding="utf-8")
     print(
@@ -316,6 +319,7 @@ def sweep(browser, server, axe_source, routes, tmp_path_factory):
         + ", ".join(f"{role} {len(pages)}" for role, pages in reached.items())
         + f"; {len(checks)} checks over {len(WIDTHS)} widths; violations by impact: "
         + (", ".join(f"{k} {n}" for k, n in sorted(impacts.items())) or "none")
+        + f" [{', '.join(f'{rule} {n}' for rule, n in rules.most_common())}]"
         + f"; report: {report}"
     )
     return checks, reached
