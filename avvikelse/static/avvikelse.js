@@ -47,6 +47,11 @@ document.addEventListener("submit", function (event) {
   if (message && !window.confirm(message)) { event.preventDefault(); }
 });
 
+// What these scripts fetch comes as a document of its own (templates/_fragment.html).
+function fragment(html) {
+  return new DOMParser().parseFromString(html, "text/html");
+}
+
 // Attendance: the quorum box follows the ticked boxes before they are saved. The server renders
 // the box (services.quorum holds the rule); without this script it updates after saving.
 document.addEventListener("DOMContentLoaded", function () {
@@ -65,7 +70,9 @@ document.addEventListener("DOMContentLoaded", function () {
         return response.ok ? response.text() : null;
       }).then(function (html) {
         var box = document.getElementById("beslutsforhet");
-        if (html && box) { box.outerHTML = html; }
+        var fresh = html && fragment(html).getElementById("beslutsforhet");
+        // The live region stays in place, so that screen readers announce its new content.
+        if (fresh && box) { box.className = fresh.className; box.innerHTML = fresh.innerHTML; }
       }).catch(function () {});
     });
   });
@@ -98,7 +105,9 @@ document.addEventListener("DOMContentLoaded", function () {
       credentials: "same-origin", signal: pending.signal
     }).then(function (response) {
       return response.ok ? response.text() : "";
-    }).then(function (html) { box.innerHTML = html; }).catch(function () {});
+    }).then(function (html) {
+      box.innerHTML = html ? fragment(html).body.innerHTML.trim() : "";
+    }).catch(function () {});
   }
   form.addEventListener("change", function (event) {
     var name = event.target.name;

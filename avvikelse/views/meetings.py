@@ -878,7 +878,7 @@ def quorum_preview(meeting_id: int):
     require(can_manage_meetings(current_user, meeting.group))
     ticked = query_ids("narvarande")
     return render_template(
-        "meetings/_quorum.html",
+        "meetings/quorum_preview.html",
         quorum=quorum_status(meeting.group.memberships, ticked),
         recorded=True,
     )

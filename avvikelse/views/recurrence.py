@@ -174,7 +174,7 @@ def hint():
         now=dates.now(),
     )
     if request.args.get("format") == "html":
-        return render_template("recurrence/_hint.html", hint=hint)
+        return render_template("recurrence/hint.html", hint=hint)
     return jsonify(hint.as_dict() if hint else {"count": 0, "message": ""})
 
 

@@ -37,6 +37,7 @@ def serve_demo(folder: Path):
         },
         cwd=folder,
         log_path=folder / "serve.log",
+        startup_timeout=240,  # the demo history walks 18 months of workflow before serving
     ) as running:
         running.clock = clock
         yield running

@@ -628,7 +628,7 @@ def test_tables_scroll_and_have_column_headers(client, auth, world):
     auth.login(ADMIN)
     for path in ("/admin/anvandare", "/admin/organisationer", "/admin/grupper"):
         page = client.get(path).get_data(as_text=True)
-        assert '<div class="table-wrap">' in page
+        assert '<div class="table-wrap" tabindex="0" role="region"' in page
         assert '<th scope="col">' in page
 
 

@@ -234,6 +234,17 @@ def test_quorum_follows_the_ticked_boxes_before_saving(app, client, auth, mw):
     assert client.get(url).status_code == 404
 
 
+def test_quorum_box_comes_as_a_document_with_language_and_title(client, auth, mw):
+    """Opened by itself it is a page (axe document-title, html-has-lang); the meeting page's
+    script takes the box out of its body."""
+    login(auth, "secretary")
+    body = client.get(f"/moten/{mw['meeting']}/beslutsforhet").get_data(as_text=True)
+    assert body.startswith("<!doctype html>")
+    assert '<html lang="sv">' in body
+    assert "<title>Beslutsförhet – Avvikelse i samverkan</title>" in body
+    assert 'id="beslutsforhet"' in body
+
+
 def test_before_attendance_the_page_says_what_quorum_needs_not_that_it_failed(client, auth, mw):
     login(auth, "member")
     page = client.get(f"/moten/{mw['meeting']}").get_data(as_text=True)

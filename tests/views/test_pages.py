@@ -1,3 +1,5 @@
+from pathlib import Path
+
 from avvikelse.extensions import db
 from avvikelse.models import AccessibilityReport
 
@@ -68,3 +70,27 @@ def test_english_locale_is_selected_from_the_account(client, world, auth, app):
         db.session.commit()
     auth.login("staff@test.example")
     assert '<html lang="en">' in client.get("/").get_data(as_text=True)
+
+
+def test_every_table_scrolls_in_a_focusable_named_region(client, world, auth):
+    """Tables go through the scroll_table macro (templates/_tables.html): a wide table on a phone
+    scrolls inside a box that keyboard users can focus and scroll (axe
+    scrollable-region-focusable); no template writes a bare <table>."""
+    templates = Path(__file__).parents[2] / "templates"
+    bare = sorted(
+        str(path.relative_to(templates))
+        for path in templates.rglob("*.html")
+        if path.name != "_tables.html" and "<table" in path.read_text(encoding="utf-8")
+    )
+    assert bare == []
+    auth.login("member@test.example")
+    page = client.get("/konto/").get_data(as_text=True)
+    assert (
+        '<div class="table-wrap" tabindex="0" role="region" aria-label="Dina grupper och roller">'
+        in page
+    )
+
+
+def test_accessibility_statement_claims_the_320_px_it_is_tested_at(client):
+    page = client.get("/tillganglighet").get_data(as_text=True)
+    assert "ned till 320 pixlars bredd" in page

@@ -75,6 +75,16 @@ def test_hint_gives_counts_and_names_never_another_cases_text(client, auth, worl
     assert set(data) == {"count", "category", "organizations", "months", "message"}
 
 
+def test_hint_as_html_is_a_document_with_language_and_title(client, auth, world):
+    auth.login("staff@test.example")
+    body = client.get(
+        "/aterkommande/liknande",
+        query_string={"category_id": world["category"], "format": "html"},
+    ).get_data(as_text=True)
+    assert '<html lang="sv">' in body
+    assert "<title>Liknande tidigare avvikelser – Avvikelse i samverkan</title>" in body
+
+
 def test_recurrence_pages_for_the_chair(client, auth, world):
     auth.login("chair@test.example")
     page = client.get("/aterkommande/").get_data(as_text=True)
