@@ -116,7 +116,14 @@ ID_MODELS = {
     "unit_id": Unit,
     "user_id": User,
 }
-NON_ID_ARGS = {"direction": "upp", "item": "deviation:{deviation_id}"}
+NON_ID_ARGS = {
+    "direction": "upp",
+    "item": "deviation:{deviation_id}",
+    "kind": "csv",
+    "name": "matris",
+    "region_key": "testregion",
+    "year": "2026",
+}
 ARGUMENT = re.compile(r"<(?:[^:>]+:)?([^>]+)>")
 CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 
