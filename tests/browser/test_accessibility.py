@@ -67,6 +67,11 @@ NOT_PAGES = {
     "minutes.pdf": "PDF",
     "public.minutes_pdf": "PDF",
     "inbox.open_notification": "marks the notification read and redirects to its page",
+    "inbox.export": "a download (CSV or XLSX)",
+    "dashboard.workbook": "a download (XLSX)",
+    "dashboard.table_csv": "a download (CSV)",
+    "annual_reports.pdf": "PDF",
+    "annual_reports.xlsx": "a download (XLSX)",
 }
 
 

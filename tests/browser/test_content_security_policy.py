@@ -16,7 +16,7 @@ expect = sync_api.expect
 
 SECRETARY = "david.nyman@regionblekinge.example"  # sekreterare, Samverkansgrupp Äldre
 PAGES_TO_VISIT = 40
-SKIP = re.compile(r"(\.pdf|\.csv|/logout|/static/)(\?|$)")
+SKIP = re.compile(r"(\.pdf|\.csv|\.xlsx|/logout|/static/)(\?|$)")
 
 
 @pytest.fixture(scope="module")
