@@ -60,9 +60,7 @@ def case_routes(app, ids):
     for rule in app.url_map.iter_rules():
         if "deviation_id" not in rule.arguments:
             continue
-        url = rule.rule
-        for name in rule.arguments:
-            url = url.replace(f"<int:{name}>", str(ids[name]))
+        url = rule.build({name: ids[name] for name in rule.arguments}, append_unknown=False)[1]
         for method in sorted(rule.methods & {"GET", "POST"}):
             routes.append((rule.endpoint, method, url))
     return routes
