@@ -21,6 +21,7 @@ from .deviation import (
     Transition,
 )
 from .feedback import AccessibilityReport
+from .figures import CaseFigure, FigureState, MonthlyFigure
 from .group import Group, GroupLevel, Membership, MembershipRole, TargetGroup
 from .improvement import (
     EFFORT_TRANSITIONS,
@@ -59,6 +60,9 @@ from .user import LoginThrottle, User
 
 __all__ = [
     "AnnualReport",
+    "CaseFigure",
+    "FigureState",
+    "MonthlyFigure",
     "Cluster",
     "ClusterCase",
     "ClusterState",

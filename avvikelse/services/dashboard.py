@@ -8,9 +8,9 @@ SQLite cannot compute. Nothing here commits.
 """
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, case, exists, func, or_, select
@@ -26,18 +26,19 @@ from ..models import (
     ConcernedStatus,
     Decision,
     Deviation,
-    DeviationEvent,
     DeviationState,
-    EventKind,
     Group,
     Matter,
+    MonthlyFigure,
     Notification,
     Organization,
     RiskLevel,
     TargetGroup,
 )
 from ..permissions import visible_clusters, visible_deviations
+from . import figures as kept
 from .dates import add_months, local_midnight, local_today, month_index, month_label
+from .figures import STEPS, days_between, moments_query, step_days
 from .run_chart import Point, analyse, geometry, sentence
 
 # The periods a user may pick: long enough for an annual comparison, short enough that the
@@ -328,7 +329,10 @@ def _matrix(base) -> Matrix:
         .join(concerned, concerned.deviation_id == Deviation.id)
         .group_by(Deviation.reporter_organization_id, concerned.organization_id)
     ).all()
-    cells = {(r, c): n for r, c, n in rows}
+    return _matrix_of({(r, c): n for r, c, n in rows})
+
+
+def _matrix_of(cells: dict[tuple[int, int], int]) -> Matrix:
     row_totals: dict[int, int] = defaultdict(int)
     column_totals: dict[int, int] = defaultdict(int)
     for (r, c), n in cells.items():
@@ -352,32 +356,25 @@ def _matrix(base) -> Matrix:
     )
 
 
-def _days(since: datetime | None, until: datetime | None) -> float | None:
-    if since is None or until is None or until < since:
+def percentile(values, share: int) -> float | None:
+    """Nearest-rank percentile: a value some case actually had, not an interpolation.
+
+    `values` is a list or a histogram (value → how many cases had it)."""
+    histogram = values if isinstance(values, Counter) else Counter(values)
+    total = sum(histogram.values())
+    if not total:
         return None
-    return (until - since).total_seconds() / 86400
+    rank = max(1, math.ceil(share / 100 * total))
+    for value in sorted(histogram):
+        rank -= histogram[value]
+        if rank <= 0:
+            return value
+    raise AssertionError("unreachable: the ranks add up to the total")
 
 
-def percentile(values: list[float], share: int) -> float | None:
-    """Nearest-rank percentile: a value some case actually had, not an interpolation."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    rank = max(1, math.ceil(share / 100 * len(ordered)))
-    return ordered[rank - 1]
-
-
-def lead_time(label: str, values: list[float]) -> LeadTime:
-    return LeadTime(label, len(values), percentile(values, 50), percentile(values, PERCENTILE))
-
-
-STEPS = (
-    ("submitted", "triaged"),
-    ("triaged", "answered"),
-    ("answered", "decided"),
-    ("decided", "closed"),
-    ("submitted", "closed"),
-)
+def lead_time(label: str, values) -> LeadTime:
+    count = sum(values.values()) if isinstance(values, Counter) else len(values)
+    return LeadTime(label, count, percentile(values, 50), percentile(values, PERCENTILE))
 
 
 def _step_label(since: str, until: str) -> str:
@@ -391,67 +388,36 @@ def _step_label(since: str, until: str) -> str:
     return f"{names[since].capitalize()} → {names[until]}"
 
 
-def _lead_times(base) -> list[StepTimes]:
-    """When each case passed each step: the first move out of "submitted" (triage), the last
-    answer, the first move into "actions" (decided by the group or LSVO) and closing."""
-
-    def first_transition(condition):
-        # Per case through the events' deviation_id index: the case set is small next to the
-        # whole log, which a grouped subquery would read in full.
-        return (
-            select(func.min(DeviationEvent.created_at))
-            .where(
-                DeviationEvent.deviation_id == Deviation.id,
-                DeviationEvent.kind == EventKind.TRANSITION,
-                condition,
-            )
-            .scalar_subquery()
-        )
-
-    last_answer = (
-        select(func.max(Answer.created_at)).where(Answer.deviation_id == Deviation.id)
-    ).scalar_subquery()
-    rows = db.session.execute(
-        _columns(
-            base,
-            Deviation.group_id,
-            Deviation.submitted_at,
-            first_transition(DeviationEvent.from_state == DeviationState.SUBMITTED.value),
-            last_answer,
-            first_transition(DeviationEvent.to_state == DeviationState.ACTIONS.value),
-            Deviation.closed_at,
-        )
-    ).all()
-    samples: dict[int | None, dict[tuple[str, str], list[float]]] = defaultdict(
-        lambda: defaultdict(list)
-    )
-    for group_id, submitted, triaged_at, answered_at, decided_at, closed_at in rows:
-        moments = {
-            "submitted": submitted,
-            "triaged": triaged_at,
-            "answered": answered_at,
-            "decided": decided_at,
-            "closed": closed_at,
-        }
-        for since, until in STEPS:
-            days = _days(moments[since], moments[until])
-            if days is not None:
-                samples[None][(since, until)].append(days)
-                samples[group_id][(since, until)].append(days)
-    groups = {
-        g.id: g.name
-        for g in db.session.scalars(
-            select(Group).where(Group.id.in_([k for k in samples if k is not None]))
-        )
-    }
-    order = [None, *sorted((k for k in samples if k is not None), key=lambda k: groups[k])]
+def _step_times(samples, group_names: dict[int, str]) -> list[StepTimes]:
+    """All cases first, then each group by name; `samples[group][step]` holds lead times
+    (a list, or a histogram of lead times in days)."""
+    order = [None, *sorted((k for k in samples if k is not None), key=lambda k: group_names[k])]
     return [
         StepTimes(
-            _("Alla ärenden") if key is None else groups[key],
-            [lead_time(_step_label(*step), samples[key][step]) for step in STEPS],
+            _("Alla ärenden") if key is None else group_names[key],
+            [
+                lead_time(_step_label(*step), samples[key][index])
+                for index, step in enumerate(STEPS)
+            ],
         )
         for key in order
     ]
+
+
+def _group_names(ids) -> dict[int, str]:
+    ids = [i for i in ids if i is not None]
+    return {g.id: g.name for g in db.session.scalars(select(Group).where(Group.id.in_(ids)))}
+
+
+def _lead_times(base) -> list[StepTimes]:
+    rows = db.session.execute(moments_query(_columns(base, Deviation.group_id))).all()
+    samples: dict[int | None, dict[int, list[float]]] = defaultdict(lambda: defaultdict(list))
+    for group_id, *moments in rows:
+        for index, days in enumerate(step_days(moments)):
+            if days is not None:
+                samples[None][index].append(days)
+                samples[group_id][index].append(days)
+    return _step_times(samples, _group_names(samples))
 
 
 def _answer_times(base) -> list[LeadTime]:
@@ -471,7 +437,7 @@ def _answer_times(base) -> list[LeadTime]:
     ).all()
     samples: dict[str, list[float]] = defaultdict(list)
     for name, requested_at, answered_at in rows:
-        days = _days(requested_at, answered_at)
+        days = days_between(requested_at, answered_at)
         if days is not None:
             samples[name].append(days)
     return [lead_time(name, samples[name]) for name in sorted(samples)]
@@ -562,10 +528,115 @@ def figures(base, filters: Filters) -> Figures:
     )
 
 
+def _kept_figures_apply(user, filters: Filters, today: date) -> bool:
+    """The kept monthly figures answer an administrator's region-wide view of whole months, by
+    group or not; a category or organization filter, or a narrower user, counts the cases
+    themselves (fewer of them)."""
+    return (
+        user.is_admin
+        and filters.category_id is None
+        and filters.organization_id is None
+        and filters.start.day == 1
+        and (filters.end >= today or add_months(filters.end, 1) - filters.end == timedelta(1))
+        and kept.trusted(user.organization.region_id)
+    )
+
+
+def kept_figures(region_id: int, filters: Filters) -> Figures:
+    """The same figures as `figures`, read from the monthly counts (services/figures.py)."""
+    where = [
+        MonthlyFigure.region_id == region_id,
+        MonthlyFigure.month >= filters.start,
+        MonthlyFigure.month <= filters.end,
+    ]
+    if filters.group_id is not None:
+        where.append(MonthlyFigure.group_id == filters.group_id)
+    per_month = dict(
+        db.session.execute(
+            select(MonthlyFigure.month, func.sum(MonthlyFigure.count))
+            .where(*where, MonthlyFigure.kind == kept.CATEGORY)
+            .group_by(MonthlyFigure.month)
+        ).all()
+    )
+    lead_group = case((MonthlyFigure.kind == kept.LEAD, MonthlyFigure.group_id))
+    rows = db.session.execute(
+        select(lead_group, MonthlyFigure.kind, MonthlyFigure.key, func.sum(MonthlyFigure.count))
+        .where(*where)
+        .group_by(lead_group, MonthlyFigure.kind, MonthlyFigure.key)
+    ).all()
+    counts: dict[str, Counter] = defaultdict(Counter)
+    leads: dict[int | None, dict[int, Counter]] = defaultdict(lambda: defaultdict(Counter))
+    answers: dict[int, Counter] = defaultdict(Counter)
+    for group_id, kind, key, n in rows:
+        if not n:
+            continue
+        if kind == kept.LEAD:
+            step, value = (int(part) for part in key.split(":"))
+            leads[None][step][value / 10] += n
+            leads[group_id][step][value / 10] += n
+        elif kind == kept.ANSWER:
+            organization_id, value = (int(part) for part in key.split(":"))
+            answers[organization_id][value / 10] += n
+        else:
+            counts[kind][key] += n
+
+    first = month_index(filters.start)
+    months = [
+        Count(month_label(index), int(per_month.get(add_months(filters.start, index - first), 0)))
+        for index in range(first, month_index(filters.end) + 1)
+    ]
+    names = dict(
+        db.session.execute(
+            select(Category.id, Category.name).where(
+                Category.id.in_([int(k) for k in counts[kept.CATEGORY]])
+            )
+        ).all()
+    )
+    categories = _shares(
+        sorted(
+            (Count(names[int(k)], n) for k, n in counts[kept.CATEGORY].items()),
+            key=lambda c: (-c.count, c.label),
+        )
+    )
+    targets = counts[kept.TARGET_GROUP]
+    risks = counts[kept.RISK]
+    pairs = {tuple(int(part) for part in key.split(":")): n for key, n in counts[kept.PAIR].items()}
+    organizations = dict(
+        db.session.execute(
+            select(Organization.id, Organization.name).where(Organization.id.in_(list(answers)))
+        ).all()
+    )
+    closed = counts[kept.CLOSED]
+    return Figures(
+        filters=filters,
+        total=sum(c.count for c in months),
+        months=months,
+        month_chart=_month_chart(months, filters),
+        categories=categories,
+        category_chart=pareto(categories),
+        target_groups=_shares(
+            [Count(str(t.title), targets[t.value]) for t in TargetGroup if targets[t.value]]
+        ),
+        risk_levels=_shares([Count(str(level.title), risks[level.value]) for level in RiskLevel]),
+        matrix=_matrix_of(pairs),
+        lead_times=_step_times(leads, _group_names(leads)),
+        answer_times=sorted(
+            (lead_time(organizations[o], answers[o]) for o in answers), key=lambda t: t.label
+        ),
+        closed=closed["all"],
+        closed_with_feedback=closed["feedback"],
+        closed_without_wish=closed["declined"],
+    )
+
+
 def build(user, filters: Filters, *, now: datetime) -> Dashboard:
     base = scoped_cases(user, filters)
+    if _kept_figures_apply(user, filters, local_today(now)):
+        shared = kept_figures(user.organization.region_id, filters)
+    else:
+        shared = figures(base, filters)
     board = Dashboard(
-        **vars(figures(base, filters)),
+        **vars(shared),
         overdue_answers=_overdue_answers(base, local_today(now)),
         open_clusters=_open_clusters(user, filters),
         follow_ups_due=_follow_ups_due(base),
@@ -616,9 +687,11 @@ def summary(board: Figures, *, overdue: int = 0) -> list[str]:
 
 
 def days_text(days: float | None) -> str:
-    """Days with one decimal under ten, whole days above: precision people can use."""
+    """Days with one decimal under ten, whole days from ten: precision people can use (the
+    kept figures round lead times the same way, services/figures.tenths)."""
     if days is None:
         return "–"
-    if days < 10:
-        return f"{days:.1f}".replace(".", ",")
-    return str(round(days))
+    value = kept.tenths(days)
+    if value < 100:
+        return f"{value // 10},{value % 10}"
+    return str(value // 10)

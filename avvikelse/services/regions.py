@@ -36,6 +36,7 @@ from ..models import (
     Unit,
     User,
 )
+from .figures import start_counting
 
 
 class RegionFileError(Exception):
@@ -729,6 +730,8 @@ class _Loader:
         region = self.upsert(
             "region", Region, {"key": spec.key}, {"name": spec.name, **spec.settings}
         )
+        if region in self.new_rows:
+            start_counting(region.id)
         organizations, units = {}, {}
         for organization in spec.organizations:
             self.where = f'organisationen "{organization.name}"'

@@ -1,0 +1,184 @@
+"""The kept monthly figures (services/figures.py) against counting the cases themselves.
+
+The demo history walks some 300 cases through every step of the workflow with the flush hook
+on, so its counts were kept change by change; they must equal the dashboard computed from the
+cases, to the digit shown, for the whole region and for each group, and equal a rebuild.
+"""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from avvikelse import create_app
+from avvikelse.extensions import db
+from avvikelse.models import Deviation, FigureState, Group, MonthlyFigure, Region, User
+from avvikelse.services import dashboard, dates
+from avvikelse.services import deviations as workflow
+from avvikelse.services import figures as kept
+from avvikelse.services.dashboard import Filters, days_text
+from avvikelse.services.dates import install_clock
+from avvikelse.services.demo import load_demo
+from avvikelse.services.demo_history import build_demo_history
+from avvikelse.services.figures import tenths
+from avvikelse.services.regions import load_region
+
+from .. import factories
+from ..clock import TEST_NOW, FrozenClock
+from ..conftest import BASE_TEST_CONFIG
+
+
+@pytest.fixture(scope="module")
+def module_app(tmp_path_factory):
+    path = tmp_path_factory.mktemp("figures") / "demo.sqlite"
+    app = create_app({**BASE_TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
+    install_clock(app, FrozenClock(TEST_NOW))
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def demo(module_app):
+    with module_app.app_context():
+        db.create_all()
+        load_region("blekinge")
+        load_demo("blekinge", now=TEST_NOW)
+        build_demo_history("blekinge", now=TEST_NOW)
+        db.session.commit()
+        region = db.session.scalar(select(Region).where(Region.key == "blekinge"))
+        admin = db.session.scalar(
+            select(User).where(User.is_admin.is_(True), User.organization.has(region_id=region.id))
+        )
+        return {"region_id": region.id, "admin_id": admin.id}
+
+
+def shown(figures: dashboard.Figures):
+    """Everything the dashboard shows of the figures, as text and numbers."""
+
+    def times(t):
+        return (t.label, t.count, days_text(t.median), days_text(t.percentile))
+
+    m = figures.matrix
+    return {
+        "total": figures.total,
+        "months": [(c.label, c.count) for c in figures.months],
+        "categories": [(c.label, c.count, round(c.cumulative, 6)) for c in figures.categories],
+        "target_groups": [(c.label, c.count) for c in figures.target_groups],
+        "risk_levels": [(c.label, c.count) for c in figures.risk_levels],
+        "matrix": (
+            [o.id for o in m.rows],
+            [o.id for o in m.columns],
+            m.cells,
+            m.row_totals,
+            m.column_totals,
+            m.total,
+        ),
+        "lead_times": [(s.label, [times(t) for t in s.steps]) for s in figures.lead_times],
+        "answer_times": [times(t) for t in figures.answer_times],
+        "closed": (figures.closed, figures.closed_with_feedback, figures.closed_without_wish),
+    }
+
+
+def periods(now):
+    today = dates.local_today(now)
+    yield dashboard.default_filters(now)
+    yield Filters(start=dates.add_months(today, -17), end=today)
+    yield Filters(
+        start=dates.add_months(today, -12), end=dates.add_months(today, -6) - timedelta(1)
+    )
+
+
+def test_kept_figures_equal_counting_the_cases(demo, module_app):
+    with module_app.app_context():
+        admin = db.session.get(User, demo["admin_id"])
+        groups = db.session.scalars(select(Group).where(Group.region_id == demo["region_id"]))
+        group_ids = [None, *(g.id for g in groups)]
+        compared = 0
+        for base in periods(TEST_NOW):
+            for group_id in group_ids:
+                filters = Filters(start=base.start, end=base.end, group_id=group_id)
+                live = dashboard.figures(dashboard.scoped_cases(admin, filters), filters)
+                assert shown(dashboard.kept_figures(demo["region_id"], filters)) == shown(live)
+                compared += live.total
+        assert compared > 300  # the history is there, and counted
+
+
+def test_the_demo_region_is_counted_from_its_first_case(demo, module_app):
+    with module_app.app_context():
+        assert db.session.get(FigureState, demo["region_id"]).rebuilt_at is None
+        admin = db.session.get(User, demo["admin_id"])
+        filters = dashboard.default_filters(TEST_NOW)
+        assert dashboard._kept_figures_apply(admin, filters, dates.local_today(TEST_NOW))
+
+
+def counts(region_id):
+    return {
+        (r.month, r.group_id, r.kind, r.key): r.count
+        for r in db.session.scalars(
+            select(MonthlyFigure).where(
+                MonthlyFigure.region_id == region_id, MonthlyFigure.count != 0
+            )
+        )
+    }
+
+
+def test_rebuild_gives_the_counts_kept_change_by_change(demo, module_app):
+    with module_app.app_context():
+        before = counts(demo["region_id"])
+        cases = db.session.scalar(
+            select(func.count(Deviation.id)).where(Deviation.region_id == demo["region_id"])
+        )
+        assert kept.rebuild(demo["region_id"], now=TEST_NOW) == cases
+        assert counts(demo["region_id"]) == before
+        assert db.session.get(FigureState, demo["region_id"]).rebuilt_at == TEST_NOW
+        db.session.rollback()
+
+
+def test_a_rolled_back_change_leaves_the_counts(demo, module_app):
+    with module_app.app_context():
+        before = counts(demo["region_id"])
+        case = db.session.scalar(
+            select(Deviation).where(
+                Deviation.region_id == demo["region_id"], Deviation.state == "submitted"
+            )
+        )
+        admin = db.session.get(User, demo["admin_id"])
+        other = db.session.scalar(
+            select(Group).where(Group.region_id == demo["region_id"], Group.id != case.group_id)
+        )
+        case.group_id = other.id
+        db.session.flush()
+        assert counts(demo["region_id"]) != before
+        db.session.rollback()
+        assert counts(demo["region_id"]) == before
+        assert admin  # the session still works after the rollback
+
+
+def test_a_step_moves_the_case_between_keys(app):
+    with app.app_context():
+        w = factories.case_world()
+        db.session.commit()
+        case = w["deviation"]
+        region_id = case.region_id
+        kept.rebuild(region_id, now=dates.now())
+        db.session.commit()
+        filters = dashboard.default_filters(dates.now())
+        live = dashboard.figures(dashboard.scoped_cases(w["admin"], filters), filters)
+        assert shown(dashboard.kept_figures(region_id, filters)) == shown(live)
+        workflow.request_answers(case, due_on=None, actor=w["secretary"], now=dates.now())
+        db.session.commit()
+        live = dashboard.figures(dashboard.scoped_cases(w["admin"], filters), filters)
+        triage = live.lead_times[0].steps[0]
+        assert triage.count == 1
+        assert shown(dashboard.kept_figures(region_id, filters)) == shown(live)
+
+
+@pytest.mark.parametrize(
+    ("days", "expected"),
+    [(0.04, 0), (3.44, 34), (9.94, 99), (9.96, 100), (10.4, 100), (10.6, 110), (123.4, 1230)],
+)
+def test_lead_times_are_kept_as_shown(days, expected):
+    assert tenths(days) == expected
+    assert days_text(days) == days_text(expected / 10)
