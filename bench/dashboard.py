@@ -7,7 +7,10 @@ the page runs) inside one request context; the baseline in the same run is the o
 count of the region's cases in that period, so the ratio says what the figures cost over
 reading the period at all.
 
-Usage: python -m bench.dashboard [--rows 100000] [--runs 20] [--database URL]
+Usage: python -m bench.dashboard [--rows 100000] [--runs 20] [--database URL [--reuse]]
+
+An administrator's region-wide view of whole months reads the kept monthly figures
+(services/figures.py); a category filter, a coordinator and a group chair count the cases.
 """
 
 import argparse
@@ -15,11 +18,12 @@ import statistics
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from sqlalchemy import event, select, text
 
-from .export import ADMIN, COORDINATOR, _app, prepare
+from .export import ADMIN, CHAIR, COORDINATOR, _app, prepare
 
 
 def _p95(values: list[float]) -> float:
@@ -29,7 +33,7 @@ def _p95(values: list[float]) -> float:
 
 def measure(url: str, runs: int) -> None:
     from avvikelse.extensions import db
-    from avvikelse.models import User
+    from avvikelse.models import Category, User
     from avvikelse.services import dashboard, dates
 
     app = _app(url)
@@ -52,19 +56,29 @@ def measure(url: str, runs: int) -> None:
         def count(*_args, **_kwargs):
             statements.append(1)
 
-        for email in (ADMIN, COORDINATOR):
+        category = db.session.scalar(select(Category.id).order_by(Category.id))
+        views = [
+            (ADMIN, filters),
+            (ADMIN, replace(filters, category_id=category)),
+            (COORDINATOR, filters),
+            (CHAIR, filters),
+        ]
+        for email, view in views:
             user = db.session.scalar(select(User).where(User.email == email))
+            kept = dashboard._kept_figures_apply(user, view, dates.local_today(now))
             event.listen(db.engine, "before_cursor_execute", count)
             times = []
             for _ in range(runs):
                 statements.clear()
                 started = time.perf_counter()
-                board = dashboard.build(user, filters, now=now)
+                board = dashboard.build(user, view, now=now)
                 times.append(time.perf_counter() - started)
             event.remove(db.engine, "before_cursor_execute", count)
             p50, p95 = statistics.median(times), _p95(times)
+            label = email.split("@")[0].removeprefix("bench.")
+            label += ", one category" if view.category_id else ""
             print(
-                f"  {email.split('@')[0].removeprefix('bench.'):11} {board.total:8d} cases: "
+                f"  {label:25} {board.total:8d} cases ({'kept' if kept else 'live'}): "
                 f"p50 {p50 * 1000:8.1f} ms, p95 {p95 * 1000:8.1f} ms, "
                 f"{len(statements)} statements, {p50 / base:6.1f}× the raw count",
                 flush=True,
@@ -76,11 +90,15 @@ def main(argv=None) -> int:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--database", help="PostgreSQL URL of an empty database (default SQLite)")
+    parser.add_argument(
+        "--reuse", action="store_true", help="measure the data already in --database"
+    )
     args = parser.parse_args(argv)
     folder = Path(tempfile.mkdtemp(prefix="avv-bench-dashboard-"))
     url = args.database or f"sqlite:///{folder / 'dashboard.sqlite'}"
-    generated = prepare(url, args.rows)
-    print(f"{args.rows} deviations generated in {generated:.1f} s", flush=True)
+    if not args.reuse:
+        generated = prepare(url, args.rows)
+        print(f"{args.rows} deviations generated in {generated:.1f} s", flush=True)
     measure(url, args.runs)
     return 0
 

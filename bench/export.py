@@ -20,6 +20,7 @@ from pathlib import Path
 
 ADMIN = "bench.admin@synt.example"
 COORDINATOR = "bench.coordinator@synt.example"
+CHAIR = "bench.chair@synt.example"
 
 
 def _app(url: str):
@@ -36,12 +37,22 @@ def _app(url: str):
 
 
 def prepare(url: str, rows: int) -> float:
-    """An empty database with `rows` cases in region synt-1, an administrator and a coordinator
-    of one municipality (who sees about one case in fourteen, through the visibility EXISTS)."""
+    """An empty database with `rows` cases in region synt-1, an administrator, a coordinator
+    of one municipality (who sees about one case in fourteen, through the visibility EXISTS)
+    and the chair of one samverkansgrupp (about one case in five)."""
     from sqlalchemy import select
 
     from avvikelse.extensions import db
-    from avvikelse.models import Coordinator, Organization, OrganizationKind, User
+    from avvikelse.models import (
+        Coordinator,
+        Group,
+        GroupLevel,
+        Membership,
+        MembershipRole,
+        Organization,
+        OrganizationKind,
+        User,
+    )
     from avvikelse.services.synthetic import Plan, generate
 
     app = _app(url)
@@ -65,6 +76,11 @@ def prepare(url: str, rows: int) -> float:
         db.session.add(admin)
         coordinator = User(name="Bench Samordnare", email=COORDINATOR, organization=kommun)
         db.session.add_all([coordinator, Coordinator(user=coordinator, organization=kommun)])
+        group = db.session.scalar(
+            select(Group).where(Group.level == GroupLevel.TACTICAL).order_by(Group.id)
+        )
+        chair = User(name="Bench Ordförande", email=CHAIR, organization=region_org)
+        db.session.add_all([chair, Membership(user=chair, group=group, role=MembershipRole.CHAIR)])
         db.session.commit()
         return time.perf_counter() - started
 

@@ -14,13 +14,15 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select, update
 
 from ..db import db
 from ..models import (
+    Answer,
     Category,
     ConcernedOrganization,
     Deviation,
+    DeviationEvent,
     Group,
     GroupLevel,
     Organization,
@@ -32,6 +34,7 @@ from ..models import (
     User,
 )
 from .dates import month_index
+from .figures import rebuild
 from .recurrence import deviation_key_values
 
 WORDS = (
@@ -160,12 +163,63 @@ def _case(rng, setup: _Region, day: date, category: int, municipality: int, proc
             "version": 1,
         },
         "concerned": concerned,
+        "answerer": setup.reporters[concerned],
     }
 
 
+def _lifecycle(rng, case_id: int, case: dict, end: datetime) -> dict:
+    """How far a case has come by `end`: triaged within days, answered within weeks, decided
+    and closed within months, so an old case is usually closed and a recent one still open.
+    Only the rows the follow-up figures read: transitions, the answer and closing."""
+    row = case["row"]
+    concerned = {"deviation_id": case_id, "organization_id": case["concerned"], "status": "pending"}
+    result = {"concerned": concerned, "events": [], "answers": [], "state": "submitted"}
+    moment = row["submitted_at"]
+    steps = (
+        ("submitted", "awaiting_answers", rng.uniform(0.05, 4)),
+        ("awaiting_answers", "in_preparation", rng.uniform(1, 25)),
+        ("in_preparation", "actions", rng.uniform(5, 60)),
+        ("actions", "closed", rng.uniform(7, 90)),
+    )
+    for from_state, to_state, days in steps:
+        moment = moment + timedelta(days=days)
+        if moment > end:
+            break
+        result["state"] = to_state
+        if to_state == "awaiting_answers":
+            concerned["requested_at"] = moment
+        if to_state == "in_preparation":
+            concerned["status"] = "answered"
+            result["answers"].append(
+                {
+                    "deviation_id": case_id,
+                    "organization_id": case["concerned"],
+                    "author_id": case["answerer"],
+                    "created_at": moment,
+                    "what_happened": "Överrapporteringen missades.",
+                }
+            )
+            continue
+        if to_state == "closed":
+            result["closed_at"] = moment
+        result["events"].append(
+            {
+                "deviation_id": case_id,
+                "created_at": moment,
+                "kind": "transition",
+                "from_state": from_state,
+                "to_state": to_state,
+            }
+        )
+    return result
+
+
 def generate(plan: Plan, *, batch: int = 5000) -> Truth:
-    """Write plan.rows deviations (planted patterns included) and their detection keys."""
+    """Write plan.rows deviations (planted patterns included), their detection keys and how
+    far each has come through the workflow; then count the regions' follow-up figures."""
     rng = random.Random(plan.seed)  # noqa: S311 - synthetic data, not security
+    steps = random.Random(plan.seed + 1)  # noqa: S311 - its own stream: the cases stay the same
+    end = datetime.combine(plan.end, datetime.min.time(), tzinfo=UTC)
     setups = [_setup_region(i + 1, plan) for i in range(plan.regions)]
     start = plan.end - timedelta(days=365 * plan.years)
     span = (plan.end - start).days
@@ -229,12 +283,22 @@ def generate(plan: Plan, *, batch: int = 5000) -> Truth:
         ids = db.session.scalars(
             insert(Deviation).returning(Deviation.id, sort_by_parameter_order=True), rows
         ).all()
-        concerned_rows, key_rows = [], []
+        concerned_rows, key_rows, event_rows, answer_rows, moved = [], [], [], [], []
         for case_id, (case, pattern) in zip(ids, chunk, strict=True):
             row = case["row"]
-            concerned_rows.append(
-                {"deviation_id": case_id, "organization_id": case["concerned"], "status": "pending"}
-            )
+            life = _lifecycle(steps, case_id, case, end)
+            concerned_rows.append(life["concerned"])
+            event_rows.extend(life["events"])
+            answer_rows.extend(life["answers"])
+            if life["state"] != "submitted":
+                moved.append(
+                    {
+                        "case": case_id,
+                        "to": life["state"],
+                        "closed": life.get("closed_at"),
+                        "summary": "Åtgärdat och återkopplat." if "closed_at" in life else None,
+                    }
+                )
             for key in deviation_key_values(
                 row["category_id"],
                 row["process_id"],
@@ -251,7 +315,28 @@ def generate(plan: Plan, *, batch: int = 5000) -> Truth:
                 )
             if pattern is not None:
                 truth.patterns[pattern][2].append(case_id)
-        db.session.execute(insert(ConcernedOrganization), concerned_rows)
+        for with_request in (True, False):
+            rows_alike = [c for c in concerned_rows if ("requested_at" in c) is with_request]
+            if rows_alike:
+                db.session.execute(insert(ConcernedOrganization), rows_alike)
         db.session.execute(insert(RecurrenceKey), key_rows)
+        if event_rows:
+            db.session.execute(insert(DeviationEvent), event_rows)
+        if answer_rows:
+            db.session.execute(insert(Answer), answer_rows)
+        if moved:
+            table = Deviation.__table__
+            db.session.connection().execute(
+                update(table)
+                .where(table.c.id == bindparam("case"))
+                .values(
+                    state=bindparam("to"),
+                    closed_at=bindparam("closed"),
+                    closing_summary=bindparam("summary"),
+                ),
+                moved,
+            )
     truth.rows = len(cases)
+    for setup in setups:
+        rebuild(setup.region.id, now=end)
     return truth
