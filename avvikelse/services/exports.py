@@ -13,14 +13,11 @@ shows the name only to the reporting organization (permissions.can_see_reporter)
 
 import csv
 import io
-import re
-import tempfile
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from sqlalchemy import tuple_
 from sqlalchemy.orm import aliased
@@ -40,11 +37,11 @@ from ..models import (
 )
 from .case_lists import CaseFilters, filtered_cases
 from .dates import local
+from .spreadsheet import ILLEGAL_XML, xlsx_stream
 
 BATCH_SIZE = 2000
 # Rows per chunk handed to the web server: large enough that a chunk is not a syscall per row.
 CSV_CHUNK_ROWS = 500
-FILE_CHUNK_BYTES = 64 * 1024
 
 HEADERS = (
     _l("Ärendenummer"),
@@ -74,8 +71,6 @@ HEADERS = (
 # A cell starting with one of these is run as a formula by spreadsheet programs (OWASP "CSV
 # injection"); reporters type free text, so such a cell is written with a leading apostrophe.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-# Control characters XML 1.0 cannot hold; openpyxl refuses a cell containing one.
-ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def _columns():
@@ -231,17 +226,6 @@ def xlsx_cell(sheet, value):
 
 
 def xlsx_chunks(rows: Iterable[list], *, sheet_title: str) -> Iterator[bytes]:
-    """A write-only workbook: openpyxl writes each row to a temporary file as it is appended, and
-    the finished file is sent in chunks. An XLSX file is a ZIP whose directory comes last, so
-    nothing can be sent before the last row is written; memory stays bounded, the disk holds
-    the file meanwhile."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=sheet_title[:31])
-    sheet.append([str(header) for header in HEADERS])
-    for row in rows:
-        sheet.append([xlsx_cell(sheet, value) for value in row])
-    with tempfile.TemporaryFile() as handle:
-        workbook.save(handle)
-        handle.seek(0)
-        while chunk := handle.read(FILE_CHUNK_BYTES):
-            yield chunk
+    """The rows as one streamed sheet (services/spreadsheet.py): the first bytes leave before
+    the last row is read, memory holds one batch."""
+    return xlsx_stream([str(header) for header in HEADERS], rows, title=sheet_title)
