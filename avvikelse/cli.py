@@ -1,4 +1,5 @@
-"""The `avvikelse` command: serve, db (Flask-Migrate), load-region, create-user, jobs, scheduler.
+"""The `avvikelse` command: serve, db (Flask-Migrate), load-region, create-user, figures, jobs,
+scheduler.
 
 Commands are thin: parse arguments, call a service, commit, print what happened.
 """
@@ -24,7 +25,13 @@ def main():
 
 def register_commands(app) -> None:
     """Commands also reachable through `flask --app avvikelse ...`."""
-    for command in (load_region_command, create_user_command, jobs_group, scheduler_command):
+    for command in (
+        load_region_command,
+        create_user_command,
+        figures_group,
+        jobs_group,
+        scheduler_command,
+    ):
         app.cli.add_command(command)
 
 
@@ -171,6 +178,36 @@ def create_user_command(name, email, organization_name, region_key, is_admin, pa
         raise click.ClickException(str(error)) from error
     db.session.commit()
     click.echo(f"Skapade {user.email} ({'administratör' if is_admin else 'användare'}).")
+
+
+@main.group("figures")
+def figures_group():
+    """The monthly follow-up figures behind Uppföljning."""
+
+
+@figures_group.command("rebuild")
+@click.option("--region", "region_key", default=None, help="Region key (default: every region).")
+@with_appcontext
+def rebuild_figures_command(region_key: str | None):
+    """Count the figures again from the cases: once after upgrading a database that has cases,
+    and after loading cases in bulk. Normal use keeps them by itself."""
+    from sqlalchemy import select
+
+    from .extensions import db
+    from .models import Region
+    from .services.dates import now
+    from .services.figures import rebuild
+
+    query = select(Region).order_by(Region.key)
+    if region_key:
+        query = query.where(Region.key == region_key)
+    regions = db.session.scalars(query).all()
+    if not regions:
+        raise click.ClickException(f"Ingen region med nyckeln {region_key!r}.")
+    for region in regions:
+        counted = rebuild(region.id, now=now())
+        db.session.commit()
+        click.echo(f"{region.name}: {counted} ärenden räknade.")
 
 
 @main.group("jobs")

@@ -156,3 +156,28 @@ def test_serve_points_email_links_at_itself_unless_configured(configured, host, 
     config = {"AVVIKELSE_BASE_URL": configured}
     set_served_base_url(config, host, 8123)
     assert config["AVVIKELSE_BASE_URL"] == expected
+
+
+def test_figures_rebuild_counts_a_region_that_had_cases_before(app, runner):
+    from avvikelse.models import FigureState, MonthlyFigure
+
+    from . import factories
+
+    with app.app_context():
+        world = factories.case_world()
+        db.session.commit()
+        region_id = world["region"].id
+        key = world["region"].key
+        assert db.session.get(FigureState, region_id) is None  # made without the loader
+    result = runner.invoke(args=["figures", "rebuild", "--region", key])
+    assert result.exit_code == 0, result.output
+    assert result.output.endswith(": 1 ärenden räknade.\n")
+    with app.app_context():
+        assert db.session.get(FigureState, region_id).rebuilt_at is not None
+        total = select(func.sum(MonthlyFigure.count)).where(
+            MonthlyFigure.region_id == region_id, MonthlyFigure.kind == "category"
+        )
+        assert db.session.scalar(total) == 1
+    unknown = runner.invoke(args=["figures", "rebuild", "--region", "atlantis"])
+    assert unknown.exit_code != 0
+    assert "Ingen region med nyckeln 'atlantis'" in unknown.output
