@@ -26,8 +26,10 @@ from ..models import (
     ConcernedStatus,
     Decision,
     Deviation,
+    DeviationShare,
     DeviationState,
     Group,
+    GroupLevel,
     Matter,
     MonthlyFigure,
     Notification,
@@ -528,27 +530,70 @@ def figures(base, filters: Filters) -> Figures:
     )
 
 
-def _kept_figures_apply(user, filters: Filters, today: date) -> bool:
-    """The kept monthly figures answer an administrator's region-wide view of whole months, by
-    group or not; a category or organization filter, or a narrower user, counts the cases
-    themselves (fewer of them)."""
-    return (
-        user.is_admin
-        and filters.category_id is None
-        and filters.organization_id is None
-        and filters.start.day == 1
-        and (filters.end >= today or add_months(filters.end, 1) - filters.end == timedelta(1))
-        and kept.trusted(user.organization.region_id)
+def kept_groups(user, filters: Filters, today: date) -> frozenset[int] | None:
+    """The groups whose kept monthly figures are exactly the cases this user sees in the
+    filtered period, or None when the cases must be counted.
+
+    Figures are kept per region, month and group, and every case has one group, so they answer
+    any set of whole groups for whole months: an administrator's region (all groups, or the one
+    filtered to) and a samverkansgrupp member's own groups — when the other ways a member sees
+    cases (own reports, cases shared to the group) add none from other groups in the period.
+    Coordinators, LSVO members, a category or organization filter and periods that cut a month
+    count the cases themselves (services/figures.py).
+    """
+    whole_months = filters.start.day == 1 and (
+        filters.end >= today or add_months(filters.end, 1) - filters.end == timedelta(1)
+    )
+    region_id = user.organization.region_id
+    if not whole_months or filters.category_id is not None or filters.organization_id is not None:
+        return None
+    if not kept.trusted(region_id):
+        return None
+    if user.is_admin:
+        groups = db.session.scalars(select(Group.id).where(Group.region_id == region_id))
+    else:
+        memberships = [m for m in user.memberships if m.active]
+        if user.coordinator_roles or any(
+            m.group.level is GroupLevel.STRATEGIC for m in memberships
+        ):
+            return None
+        groups = (m.group_id for m in memberships)
+    groups = frozenset(groups)
+    if filters.group_id is not None:
+        if filters.group_id not in groups:
+            return None
+        groups = frozenset({filters.group_id})
+    if not groups or (not user.is_admin and _seen_outside(user, groups, filters)):
+        return None
+    return groups
+
+
+def _seen_outside(user, groups: frozenset[int], filters: Filters) -> bool:
+    """Whether the member sees, in the period, a case of another group: one they reported or
+    one shared to their group."""
+    outside = narrowed(select(Deviation.id), filters).where(Deviation.group_id.not_in(groups))
+    shared = select(DeviationShare.deviation_id).where(DeviationShare.group_id.in_(groups))
+    return bool(
+        db.session.scalar(
+            select(
+                exists(
+                    outside.where(or_(Deviation.reporter_id == user.id, Deviation.id.in_(shared)))
+                )
+            )
+        )
     )
 
 
-def kept_figures(region_id: int, filters: Filters) -> Figures:
-    """The same figures as `figures`, read from the monthly counts (services/figures.py)."""
+def kept_figures(region_id: int, filters: Filters, groups=None) -> Figures:
+    """The same figures as `figures`, read from the monthly counts (services/figures.py), of
+    the region's cases in `groups` (all when None)."""
     where = [
         MonthlyFigure.region_id == region_id,
         MonthlyFigure.month >= filters.start,
         MonthlyFigure.month <= filters.end,
     ]
+    if groups is not None:
+        where.append(MonthlyFigure.group_id.in_(sorted(groups)))
     if filters.group_id is not None:
         where.append(MonthlyFigure.group_id == filters.group_id)
     per_month = dict(
@@ -631,8 +676,9 @@ def kept_figures(region_id: int, filters: Filters) -> Figures:
 
 def build(user, filters: Filters, *, now: datetime) -> Dashboard:
     base = scoped_cases(user, filters)
-    if _kept_figures_apply(user, filters, local_today(now)):
-        shared = kept_figures(user.organization.region_id, filters)
+    groups = kept_groups(user, filters, local_today(now))
+    if groups is not None:
+        shared = kept_figures(user.organization.region_id, filters, groups)
     else:
         shared = figures(base, filters)
     board = Dashboard(

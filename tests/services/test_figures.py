@@ -106,12 +106,61 @@ def test_kept_figures_equal_counting_the_cases(demo, module_app):
         assert compared > 300  # the history is there, and counted
 
 
+def test_every_user_read_from_kept_figures_sees_what_counting_shows(demo, module_app):
+    """Members of samverkansgrupper read kept figures of their groups; coordinators, LSVO
+    members and the rest count their cases. Either way the figures are the same."""
+    with module_app.app_context():
+        users = db.session.scalars(
+            select(User).where(User.organization.has(region_id=demo["region_id"]))
+        ).all()
+        today = dates.local_today(TEST_NOW)
+        kept_users = counted_users = 0
+        for user in users:
+            filters = dashboard.default_filters(TEST_NOW)
+            groups = dashboard.kept_groups(user, filters, today)
+            if groups is None:
+                counted_users += 1
+                continue
+            kept_users += 1
+            live = dashboard.figures(dashboard.scoped_cases(user, filters), filters)
+            read = dashboard.kept_figures(demo["region_id"], filters, groups)
+            assert shown(read) == shown(live), user.email
+        assert kept_users >= 5
+        assert counted_users >= 5
+
+
+def test_a_member_who_reported_in_another_group_counts_the_cases(demo, module_app):
+    with module_app.app_context():
+        member = db.session.scalar(
+            select(User).where(
+                User.memberships.any(active=True),
+                ~User.coordinator_roles.any(),
+                User.organization.has(region_id=demo["region_id"]),
+            )
+        )
+        filters = dashboard.default_filters(TEST_NOW)
+        today = dates.local_today(TEST_NOW)
+        groups = dashboard.kept_groups(member, filters, today)
+        assert groups
+        case = db.session.scalar(
+            select(Deviation).where(
+                Deviation.region_id == demo["region_id"],
+                Deviation.group_id.not_in(groups),
+                Deviation.submitted_at >= dates.local_midnight(filters.start),
+            )
+        )
+        case.reporter_id = member.id
+        db.session.flush()
+        assert dashboard.kept_groups(member, filters, today) is None
+        db.session.rollback()
+
+
 def test_the_demo_region_is_counted_from_its_first_case(demo, module_app):
     with module_app.app_context():
         assert db.session.get(FigureState, demo["region_id"]).rebuilt_at is None
         admin = db.session.get(User, demo["admin_id"])
         filters = dashboard.default_filters(TEST_NOW)
-        assert dashboard._kept_figures_apply(admin, filters, dates.local_today(TEST_NOW))
+        assert dashboard.kept_groups(admin, filters, dates.local_today(TEST_NOW))
 
 
 def counts(region_id):
