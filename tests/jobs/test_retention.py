@@ -365,6 +365,12 @@ def test_the_search_index_drops_the_purged_text(app, refs):
         assert w["under"].id in found
         assert w["over"].id not in {h.deviation.id for h in search.search(chair, "faxet").hits}
         assert w["over"].id not in {h.deviation.id for h in search.search(chair, "gränsen").hits}
+        # Nor do purged cases look alike by the placeholder that replaced their titles.
+        purge_cases([w["under"]], now=NOW)
+        db.session.commit()
+        under = db.session.get(Deviation, w["under"].id)
+        similar = {s.deviation.id: s.words for s in search.similar_cases(chair, under)}
+        assert similar == {w["over"].id: []}  # by category and organizations only
 
 
 def _audit(w, when: datetime, **kwargs) -> int:
