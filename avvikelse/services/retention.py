@@ -20,6 +20,7 @@ entry. Everything is scoped to one region: a case by its own region, an audit en
 or, if it has none, by its user's organization.
 """
 
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -27,7 +28,7 @@ from itertools import islice
 
 from sqlalchemy import and_, case, delete, func, or_, select, update
 
-from ..db import db
+from ..db import db, savepoint
 from ..models import (
     Answer,
     AuditEntry,
@@ -46,6 +47,8 @@ from ..models import (
 )
 from .audit import log_access
 from .dates import local_midnight, local_today, months_before
+
+logger = logging.getLogger(__name__)
 
 # Stored in place of the title, so that lists still have a link text; the case page says what
 # happened in the reader's language.
@@ -263,14 +266,25 @@ def prune_audit(condition) -> int:
 def sweep_retention(*, now: datetime) -> dict:
     """The nightly job: in every region, purge the free text of cases closed longer ago than
     its retention_years and prune its audit log older than its audit_retention_years. Purged
-    cases are left out of the next run, so running twice changes nothing more."""
+    cases are left out of the next run, so running twice changes nothing more. Each region is
+    one savepoint: a region that fails is rolled back and reported, and the others go on."""
     summary = {"regions": 0, "purged": 0, "audit_pruned": 0}
+    errors = []
     for plan in plan_retention(now=now):
         summary["regions"] += 1
-        summary["audit_pruned"] += prune_audit(_region_audit(plan.region, plan.audit_before))
-        purge_cases(plan.cases, now=now)
+        try:
+            with savepoint():
+                pruned = prune_audit(_region_audit(plan.region, plan.audit_before))
+                purge_cases(plan.cases, now=now)
+        except Exception as error:  # one region must not stop the others
+            logger.exception("Gallringen i %s misslyckades", plan.region.key)
+            errors.append(f"{plan.region.key}: {type(error).__name__}: {error}"[:500])
+            continue
+        summary["audit_pruned"] += pruned
         summary["purged"] += len(plan.cases)
     unattributed = _unattributed_audit(now)
     if unattributed is not None:
         summary["audit_pruned"] += prune_audit(unattributed)
+    if errors:
+        summary["errors"] = errors
     return summary

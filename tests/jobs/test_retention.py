@@ -32,7 +32,7 @@ from avvikelse.models import (
     TargetGroup,
     WrittenView,
 )
-from avvikelse.services import annual_reports, dashboard, public_statistics, search
+from avvikelse.services import annual_reports, dashboard, public_statistics, retention, search
 from avvikelse.services import deviations as workflow
 from avvikelse.services.retention import PURGED_TITLE, limit, purge_cases, sweep_retention
 
@@ -492,6 +492,33 @@ def test_one_regions_setting_does_not_purge_another_regions_cases(app, refs):
         assert db.session.get(Deviation, w["over"].id).purged_at is not None
         assert db.session.get(AuditEntry, short_log) is None
         assert db.session.get(AuditEntry, long_log) is not None
+
+
+def test_a_region_that_fails_is_reported_and_the_others_go_on(app, refs, monkeypatch):
+    with app.app_context():
+        w = fresh(refs)
+        short = other_region("kort")
+        short["region"].retention_years = 1
+        short_case = not_collaboration_case(short, at(date(2029, 6, 1), 12))
+        db.session.commit()
+        purge = retention.purge_cases
+
+        def broken(cases, *, now):
+            if any(case.region_id == short["region"].id for case in cases):
+                raise RuntimeError("disken är full")
+            purge(cases, now=now)
+
+        monkeypatch.setattr(retention, "purge_cases", broken)
+        summary = retention.sweep_retention(now=NOW)
+        db.session.commit()
+        assert summary == {
+            "regions": 2,
+            "purged": 1,
+            "audit_pruned": 0,
+            "errors": ["kort: RuntimeError: disken är full"],
+        }
+        assert db.session.get(Deviation, short_case.id).purged_at is None
+        assert db.session.get(Deviation, w["over"].id).purged_at is not None
 
 
 def test_the_case_page_says_the_text_was_removed_and_when(app, refs, client, auth):
