@@ -1,5 +1,5 @@
 """The `avvikelse` command: serve, db (Flask-Migrate), load-region, create-user, figures, jobs,
-scheduler.
+retention, scheduler.
 
 Commands are thin: parse arguments, call a service, commit, print what happened.
 """
@@ -30,6 +30,7 @@ def register_commands(app) -> None:
         create_user_command,
         figures_group,
         jobs_group,
+        retention_command,
         scheduler_command,
     ):
         app.cli.add_command(command)
@@ -239,6 +240,66 @@ def list_jobs_command():
 
     for job in JOBS.values():
         click.echo(f"{job.name:<24} {describe_schedule(job):<16} {job.description}")
+
+
+@main.command("retention")
+@click.option("--dry-run", is_flag=True, help="Only show what would be removed; change nothing.")
+@click.option("--region", "region_key", default=None, help="With --dry-run: one region's key.")
+@with_appcontext
+def retention_command(dry_run: bool, region_key: str | None):
+    """Gallring: remove the free text of cases closed longer ago than their region's
+    retention_years and prune the audit log (the retention_sweep job, recorded like it)."""
+    from sqlalchemy import select
+
+    from .extensions import db
+    from .jobs import run_job
+    from .models import Region
+    from .services import dates
+    from .services.retention import case_text, plan_retention, unattributed_audit_entries
+
+    if not dry_run:
+        if region_key:
+            raise click.ClickException(
+                "--region går bara med --dry-run: gallringen körs för alla regioner, var och en "
+                "efter sitt eget antal år."
+            )
+        run = run_job("retention_sweep")
+        if not run.ok:
+            raise click.ClickException(f"retention_sweep misslyckades: {run.error}")
+        click.echo(f"retention_sweep: {run.summary}")
+        return
+    region = None
+    if region_key:
+        region = db.session.scalar(select(Region).where(Region.key == region_key))
+        if region is None:
+            raise click.ClickException(f"Regionen {region_key!r} finns inte.")
+    now = dates.now()
+
+    def day(moment) -> str:
+        return dates.local_today(moment).isoformat()
+
+    click.echo(f"Gallring, torrkörning {day(now)}: ingenting ändras.")
+    for plan in plan_retention(now=now, region=region):
+        name = f"{plan.region.name} ({plan.region.key})"
+        click.echo(
+            f"{name}: {len(plan.cases)} ärenden avslutade före {day(plan.cases_closed_before)} "
+            f"({plan.region.retention_years} år) får sin fritext borttagen."
+        )
+        counts = case_text([d.id for d in plan.cases])
+        for deviation in plan.cases:
+            text = counts[deviation.id]
+            click.echo(
+                f"  {deviation.number} avslutat {day(deviation.closed_at)}: {text.answers} svar, "
+                f"{text.notes} anteckningar, {text.presentations} föredragningar"
+            )
+        click.echo(
+            f"  {plan.audit_entries} rader i granskningsloggen från före {day(plan.audit_before)} "
+            f"({plan.region.audit_retention_years} år) rensas."
+        )
+    if region is None:
+        unattributed = unattributed_audit_entries(now=now)
+        click.echo(f"Loggrader utan ärende och användare som rensas: {unattributed}.")
+    db.session.rollback()
 
 
 @main.command("scheduler")

@@ -25,6 +25,7 @@ from .services.reminders import (
     send_answer_reminders,
     send_meeting_reminders,
 )
+from .services.retention import sweep_retention
 
 logger = logging.getLogger(__name__)
 
@@ -116,6 +117,16 @@ JOBS = {
                 "och lägger förslag till grupperna."
             ),
             daily(5, 30),
+        ),
+        Job(
+            "retention_sweep",
+            sweep_retention,
+            86400,
+            _l(
+                "Gallring: tar bort fritexten i ärenden som avslutades för länge sedan och "
+                "rensar granskningsloggen, efter regionens antal år."
+            ),
+            daily(4, 30),
         ),
     )
 }

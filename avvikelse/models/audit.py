@@ -50,6 +50,7 @@ ACTION_TITLES = {
     "extra_meeting_called": _l("Kallade till extra sammanträde"),
     "export_cases": _l("Laddade ner ärendelistan"),
     "export_dashboard": _l("Laddade ner uppföljningens tabeller"),
+    "retention_purge": _l("Gallring: ärendets fritext togs bort"),
 }
 
 

@@ -31,6 +31,8 @@ SUMMARY_LABELS = {
     "recurring": _l("förslag om återkommande"),
     "general": _l("förslag om generella"),
     "trends": _l("trendförslag"),
+    "purged": _l("gallrade ärenden"),
+    "audit_pruned": _l("rensade loggrader"),
 }
 
 

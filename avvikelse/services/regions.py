@@ -276,6 +276,8 @@ _SETTINGS = {
     "recurrence_min_count": 2,
     "recurrence_months": 1,
     "general_min_municipalities": 2,
+    "retention_years": 1,
+    "audit_retention_years": 5,
 }
 _REGION_KEYS = {
     "key": _Key(str, True, 60),

@@ -217,7 +217,8 @@ def similar_cases(user, deviation: Deviation, *, limit: int = 5) -> list[Similar
     """Earlier deviations most like this one, each with why: shared words, same category, same
     pair of organizations. Only cases the user may see; the index and the key table are each
     read through a capped lookup."""
-    words = significant_words(deviation.title, deviation.description)
+    # A purged case has no text left to compare (services/retention.py).
+    words = [] if deviation.purged_at else significant_words(deviation.title, deviation.description)
     scores: dict[int, float] = {}
     if words:
         hits = _hits(words, any_word=True)
