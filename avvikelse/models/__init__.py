@@ -21,7 +21,7 @@ from .deviation import (
     Transition,
 )
 from .feedback import AccessibilityReport
-from .figures import CaseFigure, FigureState, MonthlyFigure
+from .figures import CaseFigure, FigureState, MonthlyFigure, MonthlyOrganizationFigure
 from .group import Group, GroupLevel, Membership, MembershipRole, TargetGroup
 from .improvement import (
     EFFORT_TRANSITIONS,
@@ -63,6 +63,7 @@ __all__ = [
     "CaseFigure",
     "FigureState",
     "MonthlyFigure",
+    "MonthlyOrganizationFigure",
     "Cluster",
     "ClusterCase",
     "ClusterState",

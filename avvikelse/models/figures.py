@@ -2,8 +2,9 @@
 
 `MonthlyFigure` counts, per region, Stockholm month of reporting and group, how many cases carry
 each key (a category, a target group, a risk level, an organization pair, a lead time rounded
-as it is shown, ...). `CaseFigure` remembers the keys each case last contributed, so a change
-to a case moves its counts from the old keys to the new ones in the same transaction
+as it is shown, ...); `MonthlyOrganizationFigure` the same per organization involved.
+`CaseFigure` remembers the keys and organizations each case last contributed, so a change to a
+case moves its counts from the old keys to the new ones in the same transaction
 (services/figures.py).
 """
 
@@ -26,6 +27,21 @@ class MonthlyFigure(db.Model):
     count: Mapped[int] = mapped_column(default=0)
 
 
+class MonthlyOrganizationFigure(db.Model):
+    """The same counts per organization a case involves (reporting or concerned): what a
+    coordinator sees, and the organization filter."""
+
+    __tablename__ = "monthly_organization_figures"
+
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    count: Mapped[int] = mapped_column(default=0)
+
+
 class CaseFigure(db.Model):
     __tablename__ = "case_figures"
     __table_args__ = (Index("ix_case_figures_region", "region_id"),)
@@ -35,6 +51,7 @@ class CaseFigure(db.Model):
     month: Mapped[date] = mapped_column(Date)
     group_id: Mapped[int] = mapped_column(ForeignKey("groups.id"))
     keys: Mapped[list] = mapped_column(JSON)
+    organizations: Mapped[list] = mapped_column(JSON)
 
 
 class FigureState(db.Model):

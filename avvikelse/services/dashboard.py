@@ -32,6 +32,7 @@ from ..models import (
     GroupLevel,
     Matter,
     MonthlyFigure,
+    MonthlyOrganizationFigure,
     Notification,
     Organization,
     RiskLevel,
@@ -530,84 +531,109 @@ def figures(base, filters: Filters) -> Figures:
     )
 
 
-def kept_groups(user, filters: Filters, today: date) -> frozenset[int] | None:
-    """The groups whose kept monthly figures are exactly the cases this user sees in the
-    filtered period, or None when the cases must be counted.
+@dataclass(frozen=True)
+class KeptScope:
+    """Whole groups, and perhaps one organization involved, of one region."""
 
-    Figures are kept per region, month and group, and every case has one group, so they answer
-    any set of whole groups for whole months: an administrator's region (all groups, or the one
-    filtered to) and a samverkansgrupp member's own groups — when the other ways a member sees
-    cases (own reports, cases shared to the group) add none from other groups in the period.
-    Coordinators, LSVO members, a category or organization filter and periods that cut a month
-    count the cases themselves (services/figures.py).
+    groups: frozenset[int]
+    organization_id: int | None = None
+
+
+def kept_scope(user, filters: Filters, today: date) -> KeptScope | None:
+    """The kept monthly figures that are exactly the cases this user sees in the filtered
+    period, or None when the cases must be counted.
+
+    Figures are kept per region, month and group, and per organization involved (reporting or
+    concerned); every case has one group, so they answer any set of whole groups for whole
+    months, for all organizations or one. That is an administrator's region (any group and
+    organization filter), a samverkansgrupp member's own groups and a coordinator's one
+    organization — when the other ways they see cases (own reports, cases shared to the group)
+    add none from outside in the period. Coordinators of several organizations, LSVO members,
+    members who also coordinate, a category filter and periods that cut a month count the
+    cases themselves (services/figures.py).
     """
     whole_months = filters.start.day == 1 and (
         filters.end >= today or add_months(filters.end, 1) - filters.end == timedelta(1)
     )
     region_id = user.organization.region_id
-    if not whole_months or filters.category_id is not None or filters.organization_id is not None:
+    if not whole_months or filters.category_id is not None or not kept.trusted(region_id):
         return None
-    if not kept.trusted(region_id):
-        return None
+    memberships = [m for m in user.memberships if m.active]
+    organization_id = filters.organization_id
     if user.is_admin:
-        groups = db.session.scalars(select(Group.id).where(Group.region_id == region_id))
-    else:
-        memberships = [m for m in user.memberships if m.active]
-        if user.coordinator_roles or any(
-            m.group.level is GroupLevel.STRATEGIC for m in memberships
-        ):
+        groups = frozenset(db.session.scalars(select(Group.id).where(Group.region_id == region_id)))
+    elif memberships and not user.coordinator_roles and organization_id is None:
+        if any(m.group.level is GroupLevel.STRATEGIC for m in memberships):
             return None
-        groups = (m.group_id for m in memberships)
-    groups = frozenset(groups)
+        groups = frozenset(m.group_id for m in memberships)
+    elif len(user.coordinator_roles) == 1 and not memberships:
+        coordinated = user.coordinator_roles[0].organization_id
+        if organization_id not in (None, coordinated):
+            return None
+        organization_id = coordinated
+        groups = frozenset(db.session.scalars(select(Group.id).where(Group.region_id == region_id)))
+    else:
+        return None
     if filters.group_id is not None:
         if filters.group_id not in groups:
             return None
         groups = frozenset({filters.group_id})
-    if not groups or (not user.is_admin and _seen_outside(user, groups, filters)):
+    scope = KeptScope(groups, organization_id)
+    if not groups or (not user.is_admin and _seen_outside(user, scope, filters)):
         return None
-    return groups
+    return scope
 
 
-def _seen_outside(user, groups: frozenset[int], filters: Filters) -> bool:
-    """Whether the member sees, in the period, a case of another group: one they reported or
-    one shared to their group."""
-    outside = narrowed(select(Deviation.id), filters).where(Deviation.group_id.not_in(groups))
-    shared = select(DeviationShare.deviation_id).where(DeviationShare.group_id.in_(groups))
-    return bool(
-        db.session.scalar(
-            select(
-                exists(
-                    outside.where(or_(Deviation.reporter_id == user.id, Deviation.id.in_(shared)))
-                )
-            )
-        )
+def _involving(organization_id: int):
+    concerned = select(ConcernedOrganization.deviation_id).where(
+        ConcernedOrganization.organization_id == organization_id
     )
+    return or_(Deviation.reporter_organization_id == organization_id, Deviation.id.in_(concerned))
 
 
-def kept_figures(region_id: int, filters: Filters, groups=None) -> Figures:
+def _seen_outside(user, scope: KeptScope, filters: Filters) -> bool:
+    """Whether the user sees, in the period, a case outside the scope: one they reported, or
+    one shared to their group."""
+    inside = Deviation.group_id.in_(scope.groups)
+    if scope.organization_id is not None:
+        inside = and_(inside, _involving(scope.organization_id))
+    shared = select(DeviationShare.deviation_id).where(DeviationShare.group_id.in_(scope.groups))
+    seen = or_(Deviation.reporter_id == user.id, Deviation.id.in_(shared))
+    if scope.organization_id is not None:
+        seen = Deviation.reporter_id == user.id
+    outside = narrowed(select(Deviation.id), filters).where(seen, ~inside)
+    return bool(db.session.scalar(select(exists(outside))))
+
+
+def kept_figures(region_id: int, filters: Filters, scope: KeptScope | None = None) -> Figures:
     """The same figures as `figures`, read from the monthly counts (services/figures.py), of
-    the region's cases in `groups` (all when None)."""
+    the region's cases in the scope's groups involving its organization (without a scope: the
+    region, narrowed by the filters' group and organization)."""
+    organization_id = scope.organization_id if scope else filters.organization_id
+    table = MonthlyFigure if organization_id is None else MonthlyOrganizationFigure
     where = [
-        MonthlyFigure.region_id == region_id,
-        MonthlyFigure.month >= filters.start,
-        MonthlyFigure.month <= filters.end,
+        table.region_id == region_id,
+        table.month >= filters.start,
+        table.month <= filters.end,
     ]
-    if groups is not None:
-        where.append(MonthlyFigure.group_id.in_(sorted(groups)))
+    if organization_id is not None:
+        where.append(table.organization_id == organization_id)
+    if scope is not None:
+        where.append(table.group_id.in_(sorted(scope.groups)))
     if filters.group_id is not None:
-        where.append(MonthlyFigure.group_id == filters.group_id)
+        where.append(table.group_id == filters.group_id)
     per_month = dict(
         db.session.execute(
-            select(MonthlyFigure.month, func.sum(MonthlyFigure.count))
-            .where(*where, MonthlyFigure.kind == kept.CATEGORY)
-            .group_by(MonthlyFigure.month)
+            select(table.month, func.sum(table.count))
+            .where(*where, table.kind == kept.CATEGORY)
+            .group_by(table.month)
         ).all()
     )
-    lead_group = case((MonthlyFigure.kind == kept.LEAD, MonthlyFigure.group_id))
+    lead_group = case((table.kind == kept.LEAD, table.group_id))
     rows = db.session.execute(
-        select(lead_group, MonthlyFigure.kind, MonthlyFigure.key, func.sum(MonthlyFigure.count))
+        select(lead_group, table.kind, table.key, func.sum(table.count))
         .where(*where)
-        .group_by(lead_group, MonthlyFigure.kind, MonthlyFigure.key)
+        .group_by(lead_group, table.kind, table.key)
     ).all()
     counts: dict[str, Counter] = defaultdict(Counter)
     leads: dict[int | None, dict[int, Counter]] = defaultdict(lambda: defaultdict(Counter))
@@ -676,9 +702,9 @@ def kept_figures(region_id: int, filters: Filters, groups=None) -> Figures:
 
 def build(user, filters: Filters, *, now: datetime) -> Dashboard:
     base = scoped_cases(user, filters)
-    groups = kept_groups(user, filters, local_today(now))
-    if groups is not None:
-        shared = kept_figures(user.organization.region_id, filters, groups)
+    scope = kept_scope(user, filters, local_today(now))
+    if scope is not None:
+        shared = kept_figures(user.organization.region_id, filters, scope)
     else:
         shared = figures(base, filters)
     board = Dashboard(

@@ -17,7 +17,7 @@ of the exact ones: the figures agree with the per-case computation to the digit 
 
 import json
 from collections import Counter
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import delete, event, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -34,6 +34,7 @@ from ..models import (
     EventKind,
     FigureState,
     MonthlyFigure,
+    MonthlyOrganizationFigure,
     Notification,
     RiskLevel,
 )
@@ -114,8 +115,9 @@ def step_days(moments) -> list[float | None]:
     return [days_between(names[since], names[until]) for since, until in STEPS]
 
 
-def _case_keys(ids: list[int], connection) -> dict[int, tuple[int, date, int, list[str]]]:
-    """Each case's region, month, group and keys, computed from what the database holds."""
+def _case_keys(ids: list[int], connection) -> dict[int, tuple]:
+    """Each case's region, month, group, keys and the organizations it involves (reporting
+    and concerned), computed from what the database holds."""
     sent = (
         select(func.count(Notification.id))
         .where(
@@ -183,7 +185,8 @@ def _case_keys(ids: list[int], connection) -> dict[int, tuple[int, date, int, li
         for index, days in enumerate(step_days(row[10:])):
             if days is not None:
                 keys.append(f"{LEAD}:{index}:{tenths(days)}")
-        result[case_id] = (region_id, month_start(local_today(row[10])), group_id, keys)
+        involved = sorted({reporter_org, *(o for o, _ in concerned.get(case_id, ()))})
+        result[case_id] = (region_id, month_start(local_today(row[10])), group_id, keys, involved)
     return result
 
 
@@ -204,13 +207,19 @@ def refresh(ids, connection) -> None:
     }
     new = _case_keys(ids, connection)
     changes: Counter = Counter()
+    by_organization: Counter = Counter()
     for row in old.values():
         for key in _stored(row.keys):
             changes[(row.region_id, row.month, row.group_id, key)] -= 1
-    for region_id, month, group_id, keys in new.values():
+            for organization_id in _stored(row.organizations):
+                by_organization[(row.region_id, organization_id, row.month, row.group_id, key)] -= 1
+    for region_id, month, group_id, keys, involved in new.values():
         for key in keys:
             changes[(region_id, month, group_id, key)] += 1
-    _apply(changes, connection)
+            for organization_id in involved:
+                by_organization[(region_id, organization_id, month, group_id, key)] += 1
+    _apply(changes, MonthlyFigure.__table__, connection)
+    _apply(by_organization, MonthlyOrganizationFigure.__table__, connection)
     gone = [i for i in ids if i in old]
     if gone:
         connection.execute(delete(CaseFigure.__table__).where(CaseFigure.deviation_id.in_(gone)))
@@ -224,8 +233,9 @@ def refresh(ids, connection) -> None:
                     "month": month,
                     "group_id": group_id,
                     "keys": keys,
+                    "organizations": involved,
                 }
-                for case_id, (region_id, month, group_id, keys) in new.items()
+                for case_id, (region_id, month, group_id, keys, involved) in new.items()
             ],
         )
 
@@ -234,35 +244,22 @@ def _stored(keys) -> list[str]:
     return json.loads(keys) if isinstance(keys, str) else keys
 
 
-def _apply(changes: Counter, connection) -> None:
-    """Add the changes to the counts, in key order so concurrent writers lock rows alike."""
+def _apply(changes: Counter, table, connection) -> None:
+    """Add the changes to the counts, in key order so concurrent writers lock rows alike.
+    A change's key is the table's key columns in order, the last being "kind:key"."""
+    names = [column.name for column in table.primary_key.columns]
     rows = []
-    for (region_id, month, group_id, key), change in sorted(changes.items()):
+    for dimensions, change in sorted(changes.items()):
         if change:
-            kind, _, rest = key.partition(":")
-            rows.append(
-                {
-                    "region_id": region_id,
-                    "month": month,
-                    "group_id": group_id,
-                    "kind": kind,
-                    "key": rest,
-                    "count": change,
-                }
-            )
+            kind, _, rest = dimensions[-1].partition(":")
+            values = dict(zip(names, (*dimensions[:-1], kind, rest), strict=True))
+            rows.append({**values, "count": change})
     if not rows:
         return
-    table = MonthlyFigure.__table__
     statement = _insert(connection, table)
     connection.execute(
         statement.on_conflict_do_update(
-            index_elements=[
-                table.c.region_id,
-                table.c.month,
-                table.c.group_id,
-                table.c.kind,
-                table.c.key,
-            ],
+            index_elements=list(table.primary_key.columns),
             set_={"count": table.c.count + statement.excluded.count},
         ),
         rows,
@@ -272,7 +269,8 @@ def _apply(changes: Counter, connection) -> None:
 def rebuild(region_id: int, *, now: datetime) -> int:
     """Recompute a region's figures from its cases; returns the number of cases counted."""
     connection = db.session.connection()
-    connection.execute(delete(MonthlyFigure.__table__).where(MonthlyFigure.region_id == region_id))
+    for table in (MonthlyFigure.__table__, MonthlyOrganizationFigure.__table__):
+        connection.execute(delete(table).where(table.c.region_id == region_id))
     connection.execute(delete(CaseFigure.__table__).where(CaseFigure.region_id == region_id))
     counted = 0
     last = 0

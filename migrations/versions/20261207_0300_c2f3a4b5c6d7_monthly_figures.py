@@ -33,12 +33,27 @@ def upgrade():
         sa.PrimaryKeyConstraint('region_id', 'month', 'group_id', 'kind', 'key'),
     )
     op.create_table(
+        'monthly_organization_figures',
+        sa.Column('region_id', sa.Integer(), nullable=False),
+        sa.Column('organization_id', sa.Integer(), nullable=False),
+        sa.Column('month', sa.Date(), nullable=False),
+        sa.Column('group_id', sa.Integer(), nullable=False),
+        sa.Column('kind', sa.String(length=20), nullable=False),
+        sa.Column('key', sa.String(length=40), nullable=False),
+        sa.Column('count', sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(['group_id'], ['groups.id']),
+        sa.ForeignKeyConstraint(['organization_id'], ['organizations.id']),
+        sa.ForeignKeyConstraint(['region_id'], ['regions.id']),
+        sa.PrimaryKeyConstraint('region_id', 'organization_id', 'month', 'group_id', 'kind', 'key'),
+    )
+    op.create_table(
         'case_figures',
         sa.Column('deviation_id', sa.Integer(), nullable=False),
         sa.Column('region_id', sa.Integer(), nullable=False),
         sa.Column('month', sa.Date(), nullable=False),
         sa.Column('group_id', sa.Integer(), nullable=False),
         sa.Column('keys', sa.JSON(), nullable=False),
+        sa.Column('organizations', sa.JSON(), nullable=False),
         sa.ForeignKeyConstraint(['deviation_id'], ['deviations.id']),
         sa.ForeignKeyConstraint(['group_id'], ['groups.id']),
         sa.ForeignKeyConstraint(['region_id'], ['regions.id']),
@@ -62,4 +77,5 @@ def downgrade():
     op.drop_table('figure_states')
     op.drop_index('ix_case_figures_region', table_name='case_figures')
     op.drop_table('case_figures')
+    op.drop_table('monthly_organization_figures')
     op.drop_table('monthly_figures')
