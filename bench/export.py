@@ -7,7 +7,7 @@ after the app is built (Linux /proc/self/clear_refs), and the RSS before the exp
 next to the peak: the difference is what the export itself held. Running it at two sizes shows
 whether memory grows with the row count.
 
-Usage: python -m bench.export [--rows 100000] [--rows 10000 ...] [--database URL]
+Usage: python -m bench.export [--rows 100000] [--rows 10000 ...] [--database URL [--reuse]]
 """
 
 import argparse
@@ -143,6 +143,9 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, action="append", help="default: 10000 and 100000")
     parser.add_argument("--database", help="PostgreSQL URL of an empty database (default SQLite)")
+    parser.add_argument(
+        "--reuse", action="store_true", help="measure the data already in --database"
+    )
     parser.add_argument("--measure", nargs=3, metavar=("URL", "EMAIL", "KIND"), help="internal")
     args = parser.parse_args(argv)
     if args.measure:
@@ -153,10 +156,14 @@ def main(argv=None) -> int:
     if args.database and len(sizes) > 1:
         print("with --database, give one --rows per empty database", file=sys.stderr)
         return 2
+    if args.reuse and not args.database:
+        print("--reuse measures the database given by --database", file=sys.stderr)
+        return 2
     for rows in sizes:
         url = args.database or f"sqlite:///{folder / f'export{rows}'}.sqlite"
-        generated = prepare(url, rows)
-        print(f"{rows} deviations generated in {generated:.1f} s", flush=True)
+        if not args.reuse:
+            generated = prepare(url, rows)
+            print(f"{rows} deviations generated in {generated:.1f} s", flush=True)
         for email in (ADMIN, COORDINATOR):
             visible = _row_count(url, email)
             for kind in ("csv", "xlsx"):
