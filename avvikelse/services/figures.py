@@ -4,11 +4,12 @@ The dashboard of a whole region (an administrator's) would otherwise read every 
 period several times over: at 10^6 cases that is seconds. Instead each case contributes keys —
 its category, target group, risk level, organization pairs, whether it closed with feedback,
 each step's lead time rounded as it is shown — to counts per region, Stockholm month of
-reporting and group (`MonthlyFigure`). A flush that touches a case, its events, answers,
-concerned organizations or feedback recomputes that case's keys and moves its counts from the
-keys it had (`CaseFigure`) to the new ones, in the same transaction: the figures are never
-behind the cases and a rollback takes both back. `rebuild` recomputes a region from scratch,
-for a database that had cases before this existed and after bulk loads (synthetic data).
+reporting and group (`MonthlyFigure`), and per organization involved. Flushes note the cases
+whose row, events, answers, concerned organizations or feedback they touch; the commit
+recomputes those cases' keys once and moves their counts from the keys they had (`CaseFigure`)
+to the new ones, inside the transaction it commits: the figures are never behind the cases and
+a rollback takes both back. `rebuild` recomputes a region from scratch, for a database that
+had cases before this existed and after bulk loads (synthetic data).
 
 Lead times are kept as tenths of days rounded the way `days_text` shows them. Rounding never
 reorders values, so a nearest-rank percentile of the rounded values is the rounded percentile
@@ -319,17 +320,38 @@ def _touched_case(instance) -> int | None:
     return None
 
 
+_TOUCHED = "avvikelse.figures.touched"
+
+
 def keep_figures() -> None:
-    """Recompute touched cases on every flush of any session (called by the app factory)."""
-    if not event.contains(Session, "after_flush", _after_flush):
-        event.listen(Session, "after_flush", _after_flush)
+    """Keep the figures in every session (called by the app factory): flushes note the cases
+    they touch, and the commit recomputes them once, inside the transaction it commits."""
+    for name, listener in (
+        ("after_flush", _note_touched),
+        ("before_commit", _refresh_touched),
+        ("after_transaction_end", _forget_touched),
+    ):
+        if not event.contains(Session, name, listener):
+            event.listen(Session, name, listener)
 
 
-def _after_flush(session, _context) -> None:
-    touched = {
+def _note_touched(session, _context) -> None:
+    session.info.setdefault(_TOUCHED, set()).update(
         case_id
         for instance in (*session.new, *session.dirty, *session.deleted)
         if (case_id := _touched_case(instance)) is not None
-    }
-    if touched:
-        refresh(touched, session.connection())
+    )
+
+
+def _refresh_touched(session) -> None:
+    session.flush()
+    touched = sorted(session.info.pop(_TOUCHED, ()))
+    for start in range(0, len(touched), BATCH):
+        refresh(touched[start : start + BATCH], session.connection())
+
+
+def _forget_touched(session, transaction) -> None:
+    """A rolled-back transaction's cases need nothing: their rows are as they were. (Cases
+    noted inside a rolled-back savepoint are recomputed at commit all the same, harmlessly.)"""
+    if transaction.parent is None:
+        session.info.pop(_TOUCHED, None)

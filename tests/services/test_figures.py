@@ -212,7 +212,7 @@ def test_rebuild_gives_the_counts_kept_change_by_change(demo, module_app):
         db.session.rollback()
 
 
-def test_a_rolled_back_change_leaves_the_counts(demo, module_app):
+def test_a_change_counts_at_commit_and_a_rollback_leaves_the_counts(demo, module_app):
     with module_app.app_context():
         before = counts(demo["region_id"])
         case = db.session.scalar(
@@ -220,16 +220,25 @@ def test_a_rolled_back_change_leaves_the_counts(demo, module_app):
                 Deviation.region_id == demo["region_id"], Deviation.state == "submitted"
             )
         )
-        admin = db.session.get(User, demo["admin_id"])
+        own_group = case.group_id
         other = db.session.scalar(
-            select(Group).where(Group.region_id == demo["region_id"], Group.id != case.group_id)
+            select(Group.id).where(Group.region_id == demo["region_id"], Group.id != own_group)
         )
-        case.group_id = other.id
+        case.group_id = other
         db.session.flush()
-        assert counts(demo["region_id"]) != before
         db.session.rollback()
         assert counts(demo["region_id"]) == before
-        assert admin  # the session still works after the rollback
+        case.group_id = other
+        db.session.commit()
+        moved = counts(demo["region_id"])
+        month = dates.month_start(dates.local_today(case.submitted_at))
+        there = (month, other, "category", str(case.category_id))
+        here = (month, own_group, "category", str(case.category_id))
+        assert moved.get(there, 0) == before.get(there, 0) + 1
+        assert moved.get(here, 0) == before.get(here, 0) - 1
+        case.group_id = own_group
+        db.session.commit()
+        assert counts(demo["region_id"]) == before
 
 
 def test_a_step_moves_the_case_between_keys(app):
