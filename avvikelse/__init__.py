@@ -24,6 +24,7 @@ def create_app(test_config: Mapping | None = None) -> Flask:
     from .extensions import init_extensions
     from .security import install_security
     from .services.dates import install_clock
+    from .sso import install_sso
     from .views import register_blueprints
     from .views.errors import register_error_handlers
 
@@ -42,6 +43,7 @@ def create_app(test_config: Mapping | None = None) -> Flask:
     install_clock(app)
     install_security(app)
     init_extensions(app)
+    install_sso(app)
     register_blueprints(app)
     register_error_handlers(app)
     register_commands(app)

@@ -50,6 +50,8 @@ ACTION_TITLES = {
     "extra_meeting_called": _l("Kallade till extra sammanträde"),
     "export_cases": _l("Laddade ner ärendelistan"),
     "export_dashboard": _l("Laddade ner uppföljningens tabeller"),
+    "sso_login": _l("Loggade in med inloggningstjänst"),
+    "sso_refused": _l("Nekades inloggning med inloggningstjänst"),
 }
 
 
