@@ -4,7 +4,8 @@ Built from Authlib's server side (the Flask AuthorizationServer, the authorizati
 with the OpenID Connect and PKCE extensions) and served over HTTP by werkzeug in a thread, so the
 app's Authlib client does discovery, the token request and the JWKS fetch exactly as it would
 against the region's identity provider. Users, the client registration and a few deliberate
-faults (a wrong nonce, a foreign signing key) are plain attributes a test sets.
+faults (a wrong nonce, a foreign signing key, a discovery document without endpoints) are
+plain attributes a test sets.
 """
 
 import secrets
@@ -97,13 +98,14 @@ class Provider:
         self.codes: dict[str, Code] = {}
         self.wrong_nonce = False
         self.foreign_key = False
+        self.broken_discovery = False
         self.tokens_issued = 0
 
     def reset(self) -> None:
         self.users.clear()
         self.codes.clear()
         self.client.redirect_uris = []
-        self.wrong_nonce = self.foreign_key = False
+        self.wrong_nonce = self.foreign_key = self.broken_discovery = False
         self.tokens_issued = 0
 
     def signing_key(self):
@@ -173,6 +175,8 @@ def create_provider_app(provider: Provider) -> Flask:
 
     @app.get("/.well-known/openid-configuration")
     def discovery():
+        if provider.broken_discovery:
+            return jsonify(issuer=provider.issuer)
         return jsonify(
             issuer=provider.issuer,
             authorization_endpoint=f"{provider.issuer}/authorize",

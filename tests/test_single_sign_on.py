@@ -257,6 +257,13 @@ def test_a_provider_that_does_not_answer_is_a_clear_refusal(client):
     assert "Inloggningstjänsten Trasig svarar inte just nu" in response.get_data(as_text=True)
 
 
+def test_a_discovery_document_without_endpoints_is_a_clear_refusal(app, home_idp):
+    home_idp.broken_discovery = True
+    response = app.test_client().get("/login/sso/hemma")
+    assert response.status_code == 503
+    assert "svarar inte just nu" in response.get_data(as_text=True)
+
+
 def test_an_unknown_provider_is_not_found(client):
     assert client.get("/login/sso/okand").status_code == 404
     assert client.get("/login/sso/okand/callback?code=x&state=y").status_code == 404

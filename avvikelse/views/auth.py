@@ -69,9 +69,16 @@ def login():
 
 # What can go wrong between us and the identity provider: it is down or slow (requests), it
 # answers with an OAuth error, a state that is not this browser's, or a token whose signature,
-# issuer, audience, expiry or nonce does not hold (Authlib, joserfc), or with something that is
-# not JSON at all (ValueError). Each is a refused log-in, never a server error.
-PROVIDER_FAILURES = (AuthlibBaseError, JoseError, requests.RequestException, ValueError)
+# issuer, audience, expiry or nonce does not hold (Authlib, joserfc), with something that is
+# not JSON at all (ValueError), or with a discovery document that lacks an endpoint (Authlib
+# raises RuntimeError). Each is a refused log-in, never a server error.
+PROVIDER_FAILURES = (
+    AuthlibBaseError,
+    JoseError,
+    requests.RequestException,
+    ValueError,
+    RuntimeError,
+)
 
 
 def _provider_or_404(key: str):
