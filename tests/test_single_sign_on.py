@@ -120,7 +120,9 @@ def test_first_sign_in_links_the_account_by_verified_email(app, client, world, h
     assert response.headers["Location"] == "/konto/"
     account = client.get("/konto/")
     assert account.status_code == 200
-    assert "Välkommen, Mats Medlem!" in account.get_data(as_text=True)
+    page = account.get_data(as_text=True)
+    assert "Välkommen, Mats Medlem!" in page
+    assert "<dt>Kopplad inloggning</dt><dd>Testregionens inloggning, kopplad 20" in page
     with app.app_context():
         link = db.session.scalar(select(LinkedIdentity))
         assert (link.user_id, link.provider) == (world["member"], "hemma")
