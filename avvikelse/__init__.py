@@ -22,7 +22,6 @@ def create_app(test_config: Mapping | None = None) -> Flask:
     from . import config as cfg
     from .cli import register_commands
     from .extensions import init_extensions
-    from .sso import install_sso
     from .security import install_security
     from .services.dates import install_clock
     from .views import register_blueprints
@@ -42,7 +41,6 @@ def create_app(test_config: Mapping | None = None) -> Flask:
 
     install_clock(app)
     install_security(app)
-    install_sso(app)
     init_extensions(app)
     register_blueprints(app)
     register_error_handlers(app)
