@@ -158,3 +158,18 @@ def client(key: str):
     return current_app.extensions["authlib.integrations.flask_client"].create_client(
         _client_name(key)
     )
+
+
+def claims_of(provider: OidcProvider, token: dict) -> dict:
+    """The validated id_token's claims, completed from the UserInfo endpoint when the id_token
+    lacks the e-mail claim: OpenID Connect lets a provider return the claims of the "email"
+    scope there only. The id_token's claims win, and an answer about another subject is
+    ignored (OpenID Connect Core 5.3.2)."""
+    claims = dict(token["userinfo"])
+    metadata = client(provider.key).load_server_metadata()
+    if provider.email_claim in claims or not metadata.get("userinfo_endpoint"):
+        return claims
+    extra = client(provider.key).userinfo(token=token)
+    if extra.get("sub") != claims.get("sub"):
+        return claims
+    return {**extra, **claims}

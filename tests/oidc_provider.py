@@ -99,6 +99,9 @@ class Provider:
         self.wrong_nonce = False
         self.foreign_key = False
         self.broken_discovery = False
+        # Claims the id_token leaves out, for the UserInfo endpoint only (as some providers do).
+        self.userinfo_only: set[str] = set()
+        self.access_tokens: dict[str, dict] = {}
         self.tokens_issued = 0
 
     def reset(self) -> None:
@@ -106,6 +109,8 @@ class Provider:
         self.codes.clear()
         self.client.redirect_uris = []
         self.wrong_nonce = self.foreign_key = self.broken_discovery = False
+        self.userinfo_only = set()
+        self.access_tokens.clear()
         self.tokens_issued = 0
 
     def signing_key(self):
@@ -159,10 +164,11 @@ def create_provider_app(provider: Provider) -> Flask:
             return {"iss": provider.issuer, "aud": [client.get_client_id()]}
 
         def generate_user_info(self, user, scope):
-            return UserInfo(user)
+            return UserInfo({k: v for k, v in user.items() if k not in provider.userinfo_only})
 
     def save_token(token, oauth_request):
         provider.tokens_issued += 1
+        provider.access_tokens[token["access_token"]] = oauth_request.user
 
     server = AuthorizationServer(
         app,
@@ -182,6 +188,7 @@ def create_provider_app(provider: Provider) -> Flask:
             authorization_endpoint=f"{provider.issuer}/authorize",
             token_endpoint=f"{provider.issuer}/token",
             jwks_uri=f"{provider.issuer}/jwks",
+            userinfo_endpoint=f"{provider.issuer}/userinfo",
             response_types_supported=["code"],
             subject_types_supported=["public"],
             id_token_signing_alg_values_supported=["RS256"],
@@ -213,6 +220,14 @@ def create_provider_app(provider: Provider) -> Flask:
     @app.post("/token")
     def token():
         return server.create_token_response()
+
+    @app.get("/userinfo")
+    def userinfo():
+        scheme, _, access_token = request.headers.get("Authorization", "").partition(" ")
+        user = provider.access_tokens.get(access_token) if scheme == "Bearer" else None
+        if user is None:
+            return jsonify(error="invalid_token"), 401
+        return jsonify(user)
 
     return app
 

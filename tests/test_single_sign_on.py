@@ -131,6 +131,13 @@ def test_first_sign_in_links_the_account_by_verified_email(app, client, world, h
     assert audit(app, "sso_login") == ["Testregionens inloggning"]
 
 
+def test_an_email_sent_only_from_the_userinfo_endpoint_is_used(app, client, world, home_idp):
+    home_idp.users["mats"] = person()
+    home_idp.userinfo_only = {"email", "email_verified"}
+    assert sign_in(client, home_idp).status_code == 302
+    assert logged_in(client)
+
+
 def test_a_linked_identity_signs_in_by_subject_whatever_its_email_says_later(app, world, home_idp):
     home_idp.users["mats"] = person()
     assert sign_in(app.test_client(), home_idp).status_code == 302

@@ -137,6 +137,7 @@ def sso_callback(key: str):
         )
     try:
         token = sso.client(provider.key).authorize_access_token()
+        claims = sso.claims_of(provider, token) if token.get("userinfo") else None
     except PROVIDER_FAILURES as error:
         logger.warning("single sign-on with %s failed: %r", provider.key, error)
         return _refused(
@@ -148,7 +149,6 @@ def sso_callback(key: str):
             ),
             400,
         )
-    claims = token.get("userinfo")
     if not claims:
         logger.warning("identity provider %s sent no id_token", provider.key)
         return _refused(
