@@ -12,6 +12,13 @@ import pytest
 
 from ..oidc_provider import CLIENT_ID, CLIENT_SECRET, running_provider
 from .conftest import serve_demo
+from .test_accessibility import (
+    FAILING_IMPACTS,
+    SKIPPED_RULES,
+    WIDTHS,
+    _run_axe,
+    axe_source,  # noqa: F401 - the fixture, used by name
+)
 from .test_smoke import demo_logins, expect
 
 pytestmark = pytest.mark.browser
@@ -44,10 +51,24 @@ def sso_server(tmp_path_factory, idp):
         yield server
 
 
+def new_context(browser, **options):
+    context = browser.new_context(locale="sv-SE", **options)
+    context.set_default_timeout(15_000)
+    return context
+
+
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(locale="sv-SE")
-    context.set_default_timeout(15_000)
+    context = new_context(browser)
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
+def axe_page(browser):
+    """axe is injected as inline script, which the app's CSP forbids: this context bypasses it,
+    as the accessibility sweep's do."""
+    context = new_context(browser, bypass_csp=True)
     yield context.new_page()
     context.close()
 
@@ -91,3 +112,30 @@ def test_an_address_without_an_account_is_refused_in_swedish(sso_server, idp, pa
     expect(alert).to_contain_text("Det finns inget konto med e-postadressen ingen.alls@example.se")
     expect(page.get_by_label("E-postadress")).to_be_visible()  # the password form is still there
     page.screenshot(path=tmp_path / "refused.png", full_page=True)
+
+
+def assert_accessible(page, axe_script, name):
+    for width, (x, y) in WIDTHS.items():
+        page.set_viewport_size({"width": x, "height": y})
+        found = _run_axe(page, axe_script, SKIPPED_RULES[width])
+        assert [v for v in found if v["impact"] in FAILING_IMPACTS] == [], (name, width, found)
+        scroll = page.evaluate("document.documentElement.scrollWidth")
+        assert scroll <= x, f"{name} at {width}: {scroll}px wide"
+
+
+def test_the_sign_in_choices_and_a_refusal_pass_axe_and_reflow(
+    sso_server,
+    idp,
+    axe_page,
+    axe_source,  # noqa: F811 - the fixture imported above
+):
+    """The accessibility sweep sees the log-in page of a demo without providers; these are the
+    two states it cannot reach: with the provider's button, and with a refusal on top."""
+    page = axe_page
+    idp.users["okand"] = {"sub": "okand-2", "email": "ingen@example.se", "email_verified": True}
+    sign_in_at_provider(page, sso_server, "okand")
+    expect(page.get_by_role("alert")).to_be_visible()
+    assert_accessible(page, axe_source, "refusal")
+    page.goto(f"{sso_server.url}/login")
+    expect(page.get_by_role("link", name="Logga in med Testinloggning")).to_be_visible()
+    assert_accessible(page, axe_source, "log-in page with a provider")
