@@ -4,6 +4,7 @@ The secret key is validated once at start so that a production deployment can ne
 on a guessable key (STYLE.md 2.2).
 """
 
+import copy
 import os
 from collections.abc import Mapping
 
@@ -62,6 +63,9 @@ class Defaults:
     # Test and demo only (env AVVIKELSE_CLOCK_SHIFT_FILE): a file holding seconds to add to the
     # system clock, so a test runs this process on its frozen date (services/dates.py).
     CLOCK_SHIFT_FILE = None
+    # Single sign-on (OpenID Connect), one entry per identity provider, each tied to a region;
+    # the secret comes from the environment (avvikelse/sso.py, README "Single sign-on").
+    OIDC_PROVIDERS: dict = {}
 
 
 ENV_VARIABLES = {
@@ -85,6 +89,9 @@ def load_environment(config) -> None:
             config[name] = convert(os.environ[name])
     if "DATABASE_URL" in os.environ:
         config["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(os.environ["DATABASE_URL"])
+    # AVVIKELSE_OIDC_PROVIDERS__<key>__client_secret writes into this dict: never into the
+    # class default that every app built in the process starts from.
+    config["OIDC_PROVIDERS"] = copy.deepcopy(config.get("OIDC_PROVIDERS") or {})
     config.from_prefixed_env("AVVIKELSE")
 
 

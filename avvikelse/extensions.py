@@ -9,6 +9,7 @@ from flask_migrate import Migrate
 from flask_wtf import CSRFProtect
 
 from .db import db
+from .sso import install_sso
 
 migrate = Migrate()
 login_manager = LoginManager()
@@ -40,6 +41,7 @@ def init_extensions(app) -> None:
         locale_selector=select_locale,
         default_translation_directories=str(PACKAGE_DIR / "translations"),
     )
+    install_sso(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None

@@ -31,6 +31,8 @@ from .models import (
 PUBLIC_ENDPOINTS = frozenset(
     {
         "auth.login",
+        "auth.sso_callback",
+        "auth.sso_start",
         "pages.accessibility",
         "pages.report_accessibility_problem",
         "pages.health",

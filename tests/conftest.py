@@ -74,8 +74,16 @@ def postgres_migrated():
 
 
 @pytest.fixture
-def app(tmp_path, postgres_migrated, request, clock):
+def app_config() -> dict:
+    """Settings a module adds to every app it builds; override it in the module when they are
+    only known at run time (the address of a server a fixture starts)."""
+    return {}
+
+
+@pytest.fixture
+def app(tmp_path, postgres_migrated, request, clock, app_config):
     config = dict(BASE_TEST_CONFIG)
+    config.update(app_config)
     config.update(getattr(request, "param", {}) or {})
     if postgres_migrated:
         config["SQLALCHEMY_DATABASE_URI"] = postgres_migrated

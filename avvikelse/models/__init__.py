@@ -56,7 +56,7 @@ from .recurrence import (
 )
 from .region import Region
 from .search import create_search_index, drop_search_index
-from .user import LoginThrottle, User
+from .user import LinkedIdentity, LoginThrottle, User
 
 __all__ = [
     "AnnualReport",
@@ -104,6 +104,7 @@ __all__ = [
     "EmailPreference",
     "EmailStatus",
     "JobRun",
+    "LinkedIdentity",
     "LoginThrottle",
     "SchedulerLease",
     "EventKind",

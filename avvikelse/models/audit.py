@@ -48,6 +48,8 @@ ACTION_TITLES = {
     "meeting_moved": _l("Flyttade ett möte"),
     "meeting_cancelled": _l("Ställde in ett möte"),
     "extra_meeting_called": _l("Kallade till extra sammanträde"),
+    "sso_login": _l("Loggade in med inloggningstjänst"),
+    "sso_refused": _l("Nekades inloggning med inloggningstjänst"),
     "export_cases": _l("Laddade ner ärendelistan"),
     "export_dashboard": _l("Laddade ner uppföljningens tabeller"),
     "retention_purge": _l("Gallring: ärendets fritext togs bort"),

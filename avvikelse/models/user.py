@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import UTCDateTime, db
@@ -36,6 +36,7 @@ class User(UserMixin, db.Model):
     unit = relationship("Unit")
     memberships = relationship("Membership", back_populates="user")
     coordinator_roles = relationship("Coordinator", back_populates="user")
+    linked_identities = relationship("LinkedIdentity", back_populates="user")
 
     @property
     def is_active(self) -> bool:
@@ -63,3 +64,26 @@ class LoginThrottle(db.Model):
 
     def __repr__(self) -> str:
         return f"<LoginThrottle {self.email_digest[:8]} {self.failed_logins}>"
+
+
+class LinkedIdentity(db.Model):
+    """An account at an identity provider linked to this account by single sign-on. The first
+    log-in links by verified e-mail; later ones find the account by issuer and subject, the
+    identifier OpenID Connect promises is stable, so a changed e-mail address at the provider
+    neither breaks the link nor moves it to whoever gets the old address."""
+
+    __tablename__ = "linked_identities"
+    __table_args__ = (UniqueConstraint("issuer", "subject"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    provider: Mapped[str] = mapped_column(String(40))
+    issuer: Mapped[str] = mapped_column(String(500))
+    subject: Mapped[str] = mapped_column(String(255))
+    linked_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_used_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    user = relationship("User", back_populates="linked_identities")
+
+    def __repr__(self) -> str:
+        return f"<LinkedIdentity {self.id} user={self.user_id} {self.provider!r}>"

@@ -4,6 +4,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from .. import sso
 from ..extensions import db
 from ..forms.account import EmailDeliveryForm
 from ..models import EmailDelivery
@@ -16,7 +17,19 @@ bp = Blueprint("account", __name__, url_prefix="/konto")
 
 def _page(form: EmailDeliveryForm, status: int = 200):
     overview = account_overview(current_user, now=dates.now())
-    return render_template("account/index.html", overview=overview, email_form=form), status
+    return render_template(
+        "account/index.html", overview=overview, email_form=form, sign_ins=_sign_ins()
+    ), status
+
+
+def _sign_ins() -> list[tuple[str, object]]:
+    """The identity providers linked to the account, so that a person can see that signing in
+    there reaches this account (a provider no longer configured shows by its key)."""
+    links = sorted(current_user.linked_identities, key=lambda link: link.linked_at)
+    return [
+        (provider.label if (provider := sso.provider(link.provider)) else link.provider, link)
+        for link in links
+    ]
 
 
 @bp.route("/")

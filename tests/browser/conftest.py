@@ -1,5 +1,6 @@
 """What every browser test module shares: one chromium per module, and the demo server."""
 
+from collections.abc import Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -22,8 +23,9 @@ def browser():
 
 
 @contextmanager
-def serve_demo(folder: Path):
-    """`avvikelse serve --demo` on a free port, its SQLite database and log in `folder`.
+def serve_demo(folder: Path, env: Mapping[str, str] | None = None):
+    """`avvikelse serve --demo` on a free port, its SQLite database and log in `folder`, with
+    `env` added to its environment.
 
     The server runs on the session's date; `running.clock` reads and moves its clock."""
     from .test_smoke import avvikelse_command
@@ -34,6 +36,7 @@ def serve_demo(folder: Path):
         env={
             "DATABASE_URL": f"sqlite:///{folder / 'demo.sqlite'}",
             "AVVIKELSE_CLOCK_SHIFT_FILE": str(clock.path),
+            **(env or {}),
         },
         cwd=folder,
         log_path=folder / "serve.log",

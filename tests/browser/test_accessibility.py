@@ -72,6 +72,8 @@ NOT_PAGES = {
     "dashboard.table_csv": "a download (CSV)",
     "annual_reports.pdf": "PDF",
     "annual_reports.xlsx": "a download (XLSX)",
+    "auth.sso_start": "redirects to the identity provider (the demo configures none)",
+    "auth.sso_callback": "the identity provider's return: signs in and redirects",
 }
 
 

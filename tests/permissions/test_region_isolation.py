@@ -87,6 +87,9 @@ EXCEPTIONS = {
     "small ones hidden",
     "inbox.export": "the argument is the file kind, not an id: walked as a list page below",
     "dashboard.table_csv": "the argument is the table's name, not an id: walked as a list page",
+    "auth.sso_start": "the argument is a configured identity provider, no data; a provider signs "
+    "into its own region only (tests/test_single_sign_on.py)",
+    "auth.sso_callback": "the identity provider's return to the app, no data",
 }
 
 # Pages without an id that are not walked for content, and why.

@@ -119,6 +119,7 @@ ID_MODELS = {
 NON_ID_ARGS = {
     "direction": "upp",
     "item": "deviation:{deviation_id}",
+    "key": "okand",  # an identity provider; none is configured here
     "kind": "csv",
     "name": "matris",
     "region_key": "testregion",
