@@ -9,6 +9,7 @@ from sqlalchemy import Select, and_, exists, false, or_, select
 from .extensions import db, login_manager
 from .models import (
     AccessibilityReport,
+    ApiClient,
     Category,
     Cluster,
     ConcernedOrganization,
@@ -138,7 +139,7 @@ def administrable(model, user) -> Select:
     statement = select(model)
     if model is AccessibilityReport:
         return statement
-    if model in (User, Unit):
+    if model in (User, Unit, ApiClient):
         return statement.join(Organization, model.organization_id == Organization.id).where(
             Organization.region_id == region_id
         )

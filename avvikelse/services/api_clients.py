@@ -32,7 +32,7 @@ from ..permissions import visible_to_client
 from .case_lists import Cursor
 from .errors import WorkflowError
 
-TOKEN_PREFIX = "avv_"
+TOKEN_PREFIX = "avv_"  # noqa: S105 - the visible prefix of every token, not a secret
 
 
 def hash_token(token: str) -> str:
