@@ -341,7 +341,7 @@ class ApiClientForm(Form):
     )
     scopes = SelectMultipleField(
         _l("Behörigheter"),
-        choices=[(scope.value, scope.title) for scope in ApiScope],
+        choices=[SelectChoice(scope.value, scope.title) for scope in ApiScope],
         validators=[DataRequired(_l("Välj minst en behörighet."))],
         invalid_choice_message=_l("Välj bland behörigheterna i listan."),
     )

@@ -8,6 +8,7 @@ client of another region does not exist here.
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from ..extensions import db
 from ..forms import EmptyForm
@@ -39,8 +40,9 @@ def _page(form: ApiClientForm, status: int = 200):
 @bp.route("/", methods=["GET", "POST"])
 def index():
     form = ApiClientForm()
-    form.organization_id.choices = [("", _("Välj organisation"))] + [
-        (o.id, o.name) for o in region_organizations(current_user.organization.region_id)
+    form.organization_id.choices = [SelectChoice("", _("Välj organisation"))] + [
+        SelectChoice(o.id, o.name)
+        for o in region_organizations(current_user.organization.region_id)
     ]
     if not form.validate_on_submit():
         return _page(form, 422 if request.method == "POST" else 200)

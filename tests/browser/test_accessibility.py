@@ -72,6 +72,12 @@ NOT_PAGES = {
     "dashboard.table_csv": "a download (CSV)",
     "annual_reports.pdf": "PDF",
     "annual_reports.xlsx": "a download (XLSX)",
+    "api-docs.openapi_json": "the OpenAPI document (JSON); its page is api_reference.docs",
+    "api.list_cases": "the JSON API (bearer token, no session)",
+    "api.read_case": "the JSON API",
+    "api.list_categories": "the JSON API",
+    "api.list_organizations": "the JSON API",
+    "api.list_groups": "the JSON API",
 }
 
 
