@@ -140,9 +140,14 @@ def administrable(model, user) -> Select:
     if model is AccessibilityReport:
         return statement
     if model in (User, Unit, ApiClient):
-        return statement.join(Organization, model.organization_id == Organization.id).where(
+        statement = statement.join(Organization, model.organization_id == Organization.id).where(
             Organization.region_id == region_id
         )
+        if model is User:
+            # API clients' service accounts are managed as clients (views/admin_api.py): no
+            # one gives them a password, a role or an organization as if they were people.
+            statement = statement.where(User.is_service_account.is_(False))
+        return statement
     if model is Membership:
         return statement.join(Group, Membership.group_id == Group.id).where(
             Group.region_id == region_id

@@ -311,9 +311,9 @@ def submit(data):
     token = submission_token(client)
     existing = find_by_token(token)
     if existing is not None:
-        log_access(actor, "view", now=now, deviation=existing, detail="api")
-        db.session.commit()
-        return detail(load_case(existing.id, client, "view")), 200
+        deviation = load_case(existing.id, client, "view")
+        db.session.commit()  # the read is logged
+        return detail(deviation), 200
     form = ReportForm(
         formdata=report_formdata(data),
         options=report_options(actor),
@@ -348,7 +348,9 @@ def submit(data):
         deviation = find_by_token(token)
         if deviation is None:
             raise
-        return detail(load_case(deviation.id, client, "view")), 200
+        deviation = load_case(deviation.id, client, "view")
+        db.session.commit()
+        return detail(deviation), 200
     return detail(deviation)
 
 
@@ -408,7 +410,7 @@ def _workflow(step, client, deviation_id: int, action: str):
     except WorkflowError as error:
         db.session.rollback()
         raise Problem(422, str(error)) from None
-    return detail(load_case(deviation_id, client, "view"))
+    return detail(deviation)
 
 
 @bp.route("/deviations/<id:deviation_id>/answers", methods=["POST"])

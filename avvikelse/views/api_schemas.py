@@ -5,7 +5,7 @@ by the report form and the services, as on the web (views/api.py)."""
 from marshmallow import Schema, fields, validate
 
 from ..db import MAX_ID
-from ..models import ApiScope, DeviationState, TargetGroup
+from ..models import DeviationState, TargetGroup
 
 Id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
 
@@ -163,9 +163,3 @@ class DeviationPageSchema(Schema):
         required=True,
         metadata={"description": "Pass as cursor for the next page; null on the last page"},
     )
-
-
-class ClientSchema(Schema):
-    name = fields.String(required=True)
-    organization_id = fields.Integer(required=True)
-    scopes = fields.List(fields.String(validate=validate.OneOf([s.value for s in ApiScope])))

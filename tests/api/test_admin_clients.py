@@ -73,3 +73,14 @@ def test_csrf_guards_the_web_not_the_api(client, auth, api_world):
     # The web still refuses a form without its token.
     page = client.post("/login", data={"email": "admin@test.example", "password": "x"})
     assert page.status_code == 400
+
+
+def test_service_accounts_are_not_people(app, client, auth, api_world):
+    """They are administered as clients: not in the account list, not editable as a person."""
+    auth.login(api_world["emails"]["admin"])
+    assert "System kommun" not in client.get("/admin/anvandare").get_data(as_text=True)
+    with app.app_context():
+        account_id = db.session.scalar(
+            select(ApiClient.user_id).where(ApiClient.name == "System kommun")
+        )
+    assert client.get(f"/admin/anvandare/{account_id}").status_code == 404
