@@ -22,6 +22,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_smorest import Api
 from flask_smorest import Blueprint as ApiBlueprint
+from flask_smorest.utils import prepare_response
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
@@ -107,10 +108,16 @@ def problem_response(status: int, detail=None, *, headers=None, **extra):
 
 
 class ApiDocument(Api):
-    """flask-smorest's Api without its app-wide error handlers (see the module docstring)."""
+    """flask-smorest's Api without its app-wide error handlers (see the module docstring), and
+    with problem+json as the documented default error."""
 
     def _register_error_handlers(self):
         return None
+
+    def _register_responses(self):
+        response = {"description": "RFC 9457 problem details", "schema": ProblemSchema}
+        prepare_response(response, self.spec, PROBLEM)
+        self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
 
 
 SPEC_KWARGS = {
