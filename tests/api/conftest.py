@@ -5,6 +5,7 @@ import pytest
 from avvikelse.extensions import db
 from avvikelse.services import dates
 from avvikelse.services.api_clients import register_client
+from avvikelse.services.dates import local_today
 
 from .. import factories
 
@@ -39,6 +40,7 @@ def api_world(app):
             "category_id": w["category"].id,
         }
         emails = {name: w[name].email for name in ("chair", "admin", "region_coordinator")}
+        ids["today"] = local_today(dates.now())  # the app's frozen clock, not the test's
     return {"tokens": tokens, "ids": ids, "emails": emails}
 
 

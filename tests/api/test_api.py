@@ -9,7 +9,6 @@ from avvikelse.extensions import db
 from avvikelse.models import ApiClient, AuditEntry, Deviation, User
 from avvikelse.services import dates
 from avvikelse.services.api_clients import revoke_client
-from avvikelse.services.dates import local_today
 from avvikelse.services.deviations import confirm_group, request_answers
 
 from .conftest import bearer
@@ -25,7 +24,7 @@ def request_answers_for(app, deviation_id: int) -> None:
 
 
 def report_body(ids, **overrides) -> dict:
-    today = local_today(dates.now())
+    today = ids["today"]
     body = {
         "title": "Utskriven utan besked till hemtjänsten",
         "description": "Hemtjänsten fick inget inskrivningsmeddelande före hemgång.",
@@ -124,7 +123,7 @@ def test_phone_numbers_wait_for_acknowledgement(client, api_world):
 
 def test_form_rules_apply(client, api_world):
     tokens, ids = api_world["tokens"], api_world["ids"]
-    future = (local_today(dates.now()) + timedelta(days=3)).isoformat()
+    future = (api_world["ids"]["today"] + timedelta(days=3)).isoformat()
     body = report_body(ids, occurred_on=future, discovered_on=future, title="")
     response = client.post("/api/v1/deviations", json=body, headers=bearer(tokens["kommun"]))
     assert response.status_code == 422
@@ -140,7 +139,7 @@ def test_errors_speak_english_when_asked(client, api_world):
     assert swedish.get_json()["title"] == "Ogiltig eller saknad API-nyckel"
 
 
-def test_list_is_keyset_paginated_with_changed_since(app, client, api_world):
+def test_list_is_keyset_paginated_with_changed_since(app, client, clock, api_world):
     tokens, ids = api_world["tokens"], api_world["ids"]
     headers = bearer(tokens["kommun"])
     for n in range(3):
@@ -155,7 +154,7 @@ def test_list_is_keyset_paginated_with_changed_since(app, client, api_world):
         if cursor is None:
             break
     assert len(seen) == len(set(seen)) == 4  # the world's case (reported by the kommun) + 3
-    later = (dates.now() + timedelta(minutes=1)).isoformat()
+    later = (clock.at + timedelta(minutes=1)).isoformat()
     page = client.get(
         "/api/v1/deviations", query_string={"changed_since": later}, headers=headers
     ).get_json()
