@@ -39,6 +39,14 @@ class Defaults:
     MAX_CONTENT_LENGTH = 1024 * 1024
     MAX_FORM_MEMORY_SIZE = 500_000
     BABEL_DEFAULT_LOCALE = "sv"
+    # flask-smorest: the JSON API's OpenAPI document at /api/v1/openapi.json (views/api.py).
+    API_TITLE = "Avvikelse API"
+    API_VERSION = "1"
+    OPENAPI_VERSION = "3.1.0"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
+    # Requests per API client and minute, counted in the database (services/api_clients.py).
+    API_RATE_LIMIT_PER_MINUTE = 120
     BABEL_DEFAULT_TIMEZONE = "Europe/Stockholm"
     LANGUAGES = ("sv", "en")
     # OWASP ASVS 5.0 level 2 / OWASP password storage cheat sheet: PBKDF2-HMAC-SHA256 >= 600,000.

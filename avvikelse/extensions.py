@@ -22,8 +22,12 @@ SESSION_ID = re.compile(r"(?P<user>[0-9]{1,18}):(?P<generation>[0-9]{1,18})")
 def select_locale() -> str:
     """The account's language, else Swedish: a Swedish public service speaks Swedish first,
     whatever language the browser happens to be set to."""
-    from flask import current_app
+    from flask import current_app, request
 
+    if has_request_context() and request.path.startswith("/api/"):
+        # API clients have no account language: they ask with Accept-Language (RFC 9457 errors).
+        best = request.accept_languages.best_match(current_app.config["LANGUAGES"])
+        return best or current_app.config["BABEL_DEFAULT_LOCALE"]
     if has_request_context() and current_user and current_user.is_authenticated:
         if current_user.locale in current_app.config["LANGUAGES"]:
             return current_user.locale

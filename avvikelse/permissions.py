@@ -9,6 +9,7 @@ from sqlalchemy import Select, and_, exists, false, or_, select
 from .extensions import db, login_manager
 from .models import (
     AccessibilityReport,
+    ApiClient,
     Category,
     Cluster,
     ConcernedOrganization,
@@ -85,8 +86,18 @@ MANAGER_ROLES = frozenset(
 )
 
 
+# The JSON API's blueprint: no session log-in, its own bearer-token guard on every endpoint
+# (views/api.py authenticate_client); the OpenAPI document and its reference page are public.
+API_BLUEPRINT = "api"
+PUBLIC_API_ENDPOINTS = frozenset({"api-docs.openapi_json", "api_reference.docs"})
+
+
 def is_public_endpoint(endpoint: str | None) -> bool:
-    return endpoint in PUBLIC_ENDPOINTS
+    return (
+        endpoint in PUBLIC_ENDPOINTS
+        or endpoint in PUBLIC_API_ENDPOINTS
+        or (endpoint or "").startswith(API_BLUEPRINT + ".")
+    )
 
 
 def require_login_unless_public():
@@ -130,10 +141,15 @@ def administrable(model, user) -> Select:
     statement = select(model)
     if model is AccessibilityReport:
         return statement
-    if model in (User, Unit):
-        return statement.join(Organization, model.organization_id == Organization.id).where(
+    if model in (User, Unit, ApiClient):
+        statement = statement.join(Organization, model.organization_id == Organization.id).where(
             Organization.region_id == region_id
         )
+        if model is User:
+            # API clients' service accounts are managed as clients (views/admin_api.py): no
+            # one gives them a password, a role or an organization as if they were people.
+            statement = statement.where(User.is_service_account.is_(False))
+        return statement
     if model is Membership:
         return statement.join(Group, Membership.group_id == Group.id).where(
             Group.region_id == region_id
@@ -152,6 +168,10 @@ def require(allowed: bool) -> None:
 
 
 def coordinator_organization_ids(user) -> set[int]:
+    """The organizations the user answers for; an API client answers for its own."""
+    if user.is_service_account:
+        client = user.api_client
+        return {client.organization_id} if client is not None and client.active else set()
     return {role.organization_id for role in user.coordinator_roles}
 
 
@@ -171,6 +191,8 @@ def visible_deviations(user) -> Select:
     query = select(Deviation)
     if not (user and user.is_authenticated and user.active):
         return query.where(false())
+    if user.is_service_account:
+        return visible_to_client(user.api_client)
     if user.is_admin:
         return query.where(Deviation.region_id == user.organization.region_id)
     coordinator_orgs = select(Coordinator.organization_id).where(Coordinator.user_id == user.id)
@@ -202,6 +224,24 @@ def visible_deviations(user) -> Select:
             and_(
                 Deviation.escalated_at.is_not(None),
                 Deviation.region_id.in_(my_strategic_regions),
+            ),
+        )
+    )
+
+
+def visible_to_client(client) -> Select:
+    """An API client sees what its organization's coordinator sees of the organization: the
+    cases reported from it and those that concern it (the coordinator branch above). Group
+    memberships are a person's, never a client's; a revoked client sees nothing."""
+    query = select(Deviation)
+    if client is None or not client.active:
+        return query.where(false())
+    return query.where(
+        or_(
+            Deviation.reporter_organization_id == client.organization_id,
+            exists().where(
+                ConcernedOrganization.deviation_id == Deviation.id,
+                ConcernedOrganization.organization_id == client.organization_id,
             ),
         )
     )

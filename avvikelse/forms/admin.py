@@ -18,12 +18,13 @@ from wtforms import (
     SearchField,
     SelectChoice,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, Optional
 
-from ..models import GroupLevel, MembershipRole, OrganizationKind, TargetGroup
+from ..models import ApiScope, GroupLevel, MembershipRole, OrganizationKind, TargetGroup
 from ..models.audit import ACTION_TITLES
 from . import EmailAddress, Form, Versioned, optional_id
 
@@ -317,4 +318,30 @@ class CoordinatorForm(Form):
         description=_l(
             "Samordnaren tar emot avvikelser som berör organisationen och skriver dess svar."
         ),
+    )
+
+
+class ApiClientForm(Form):
+    """Registering an API client: a name, the one organization it speaks for, its scopes."""
+
+    name = StringField(
+        _l("Namn"),
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        validators=[
+            DataRequired(_l("Skriv ett namn på klienten.")),
+            Length(max=200, message=_l("Högst 200 tecken.")),
+        ],
+        description=_l("T.ex. systemets namn: ”Synergi, Region Test”."),
+    )
+    organization_id = SelectField(
+        _l("Organisation"),
+        coerce=optional_id,
+        validators=[DataRequired(_l("Välj organisation."))],
+        description=_l("Klienten ser och svarar på det organisationens samordnare ser."),
+    )
+    scopes = SelectMultipleField(
+        _l("Behörigheter"),
+        choices=[SelectChoice(scope.value, scope.title) for scope in ApiScope],
+        validators=[DataRequired(_l("Välj minst en behörighet."))],
+        invalid_choice_message=_l("Välj bland behörigheterna i listan."),
     )

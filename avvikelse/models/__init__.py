@@ -3,6 +3,7 @@
 from .action import Action, ActionStatus
 from .annual_report import AnnualReport
 from .answer import Answer
+from .api_client import ApiClient, ApiRateWindow, ApiScope
 from .audit import AuditEntry
 from .category import Category
 from .decision import Assignment, Decision, DecisionOutcome, Minutes
@@ -59,6 +60,9 @@ from .search import create_search_index, drop_search_index
 from .user import LinkedIdentity, LoginThrottle, User
 
 __all__ = [
+    "ApiClient",
+    "ApiRateWindow",
+    "ApiScope",
     "AnnualReport",
     "CaseFigure",
     "FigureState",

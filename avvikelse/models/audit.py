@@ -53,6 +53,10 @@ ACTION_TITLES = {
     "export_cases": _l("Laddade ner ärendelistan"),
     "export_dashboard": _l("Laddade ner uppföljningens tabeller"),
     "retention_purge": _l("Gallring: ärendets fritext togs bort"),
+    "api_report": _l("Rapporterade ärendet via API:t"),
+    "api_list": _l("Hämtade ärendelistan via API:t"),
+    "read_api_list": _l("Såg ärendet i en ärendelista via API:t"),
+    "api_reference": _l("Hämtade regionens listor via API:t"),
 }
 
 

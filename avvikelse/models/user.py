@@ -24,6 +24,8 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(default=True)
     is_admin: Mapped[bool] = mapped_column(default=False)
+    # An API client's account (models/api_client.py): no password, no e-mail, no log-in.
+    is_service_account: Mapped[bool] = mapped_column(default=False)
     locale: Mapped[str] = mapped_column(String(10), default="sv")
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -37,6 +39,10 @@ class User(UserMixin, db.Model):
     memberships = relationship("Membership", back_populates="user")
     coordinator_roles = relationship("Coordinator", back_populates="user")
     linked_identities = relationship("LinkedIdentity", back_populates="user")
+    # Set for an API client's service account (models/api_client.py), None for a person.
+    api_client = relationship(
+        "ApiClient", foreign_keys="ApiClient.user_id", back_populates="user", uselist=False
+    )
 
     @property
     def is_active(self) -> bool:

@@ -132,7 +132,11 @@ def overview_counts(region_id: int) -> dict[str, int]:
         "users": count(
             select(User.id)
             .join(Organization, User.organization_id == Organization.id)
-            .where(Organization.region_id == region_id, User.active.is_(True))
+            .where(
+                Organization.region_id == region_id,
+                User.active.is_(True),
+                User.is_service_account.is_(False),
+            )
         ),
         "organizations": count(
             select(Organization.id).where(
@@ -163,11 +167,12 @@ def user_list(
     organization_id: int | None = None,
     active: bool | None = None,
 ) -> Select:
-    """A statement, not a list: the view paginates it."""
+    """A statement, not a list: the view paginates it. People only: API clients' service
+    accounts are listed as clients (views/admin_api.py)."""
     statement = (
         select(User)
         .join(Organization, User.organization_id == Organization.id)
-        .where(Organization.region_id == region_id)
+        .where(Organization.region_id == region_id, User.is_service_account.is_(False))
         .options(selectinload(User.organization), selectinload(User.unit))
         .order_by(User.name, User.id)
     )
@@ -303,11 +308,16 @@ def unit_options(region_id: int, *, keep: int | None = None) -> list[Unit]:
 
 
 def user_options(region_id: int, *, exclude_group: Group | None = None) -> list[User]:
-    """Active accounts of the region by name; for a membership, leave out the group's members."""
+    """Active accounts of the region by name; for a membership, leave out the group's members.
+    Service accounts are no one's choice for a role."""
     statement = (
         select(User)
         .join(Organization, User.organization_id == Organization.id)
-        .where(Organization.region_id == region_id, User.active.is_(True))
+        .where(
+            Organization.region_id == region_id,
+            User.active.is_(True),
+            User.is_service_account.is_(False),
+        )
         .options(selectinload(User.organization))
     )
     if exclude_group is not None:

@@ -48,8 +48,8 @@ def notify(
 
     The object is the deviation unless `about` names another one ("meeting-7", "action-3").
     """
-    if user is None or not user.active:
-        return None
+    if user is None or not user.active or user.is_service_account:
+        return None  # an API client reads its cases through the API, not a mailbox
     subject_key = about or (deviation.id if deviation is not None else "-")
     key = f"{kind}:{subject_key}:{due}:{user.id}"
     existing = db.session.scalar(select(Notification).where(Notification.key == key))

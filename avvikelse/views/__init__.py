@@ -44,7 +44,9 @@ def register_blueprints(app: Flask) -> None:
     from . import (
         account,
         admin,
+        admin_api,
         annual_reports,
+        api,
         auth,
         clusters,
         dashboard,
@@ -84,6 +86,8 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(module.bp)
     for module in (search, recurrence, clusters):  # issue 5: recurring deviations
         app.register_blueprint(module.bp)
+    app.register_blueprint(admin_api.bp)
+    api.init_api(app)  # issue 16: the JSON API and its OpenAPI document
     app.before_request(require_login_unless_public)
     forum_names.init_app(app, _request_strategic_name)
     app.jinja_env.globals.update(

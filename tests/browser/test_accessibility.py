@@ -74,6 +74,12 @@ NOT_PAGES = {
     "annual_reports.xlsx": "a download (XLSX)",
     "auth.sso_start": "redirects to the identity provider (the demo configures none)",
     "auth.sso_callback": "the identity provider's return: signs in and redirects",
+    "api-docs.openapi_json": "the OpenAPI document (JSON); its page is api_reference.docs",
+    "api.list_cases": "the JSON API (bearer token, no session)",
+    "api.read_case": "the JSON API",
+    "api.list_categories": "the JSON API",
+    "api.list_organizations": "the JSON API",
+    "api.list_groups": "the JSON API",
 }
 
 

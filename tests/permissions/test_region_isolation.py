@@ -24,6 +24,7 @@ from avvikelse import create_app
 from avvikelse.extensions import db
 from avvikelse.models import (
     Action,
+    ApiClient,
     Assignment,
     Category,
     Cluster,
@@ -54,6 +55,7 @@ from avvikelse.models import (
     User,
 )
 from avvikelse.models.improvement import effort_actions
+from avvikelse.services.api_clients import register_client
 from avvikelse.services.dates import install_clock
 from avvikelse.services.demo import DEMO_PASSWORD, load_demo
 from avvikelse.services.demo_history import build_demo_history
@@ -90,6 +92,11 @@ EXCEPTIONS = {
     "auth.sso_start": "the argument is a configured identity provider, no data; a provider signs "
     "into its own region only (tests/test_single_sign_on.py)",
     "auth.sso_callback": "the identity provider's return to the app, no data",
+    "api.read_case": "the JSON API takes a bearer token, not a session (401 here); "
+    "tests/api/test_api.py walks it with another organization's client",
+    "api.answer": "the JSON API, as api.read_case",
+    "api.not_ours": "the JSON API, as api.read_case",
+    "api.comment": "the JSON API, as api.read_case",
 }
 
 # Pages without an id that are not walked for content, and why.
@@ -102,6 +109,8 @@ LIST_EXCEPTIONS = {
     "pages.health": "a health check",
     "pages.report_accessibility_problem": "the public accessibility form",
     "inbox.mark_all_read": "marks the walker's own notices",
+    "api-docs.openapi_json": "the OpenAPI document: routes and schemas, no data",
+    "api_reference.docs": "the same document as a page",
 }
 
 
@@ -161,6 +170,18 @@ def _complete(home: Region) -> None:
         .order_by(User.id)
     )
     save_draft(reporter, {"title": "Utkast om Karlskrona"}, now=TEST_NOW)
+    admin = db.session.scalar(
+        select(User)
+        .join(Organization, User.organization_id == Organization.id)
+        .where(Organization.region_id == home.id, User.is_admin)
+    )
+    register_client(
+        name="Synergi Karlskrona",
+        organization=reporter.organization,
+        scopes=["read"],
+        actor=admin,
+        now=TEST_NOW,
+    )
     db.session.flush()
 
 
@@ -290,6 +311,11 @@ def objects(home: Region) -> list[tuple[frozenset[str], dict[str, object]]]:
         ),
         "notification_id": home_notice,
         "direction": "upp",
+        "client_id": _first(
+            select(ApiClient.id)
+            .join(Organization, ApiClient.organization_id == Organization.id)
+            .where(Organization.region_id == rid)
+        ),
     }
     draft_id = _first(select(DeviationDraft.id))
     return [
@@ -304,7 +330,7 @@ def objects(home: Region) -> list[tuple[frozenset[str], dict[str, object]]]:
         ),
         (frozenset({"inbox"}), {"notification_id": home_notice}),
         (frozenset({"report"}), {"draft_id": draft_id}),
-        (frozenset({"admin"}), admin),
+        (frozenset({"admin", "admin_api"}), admin),
         (
             frozenset({"annual_reports"}),
             {"group_id": meeting["group_id"], "year": TEST_NOW.year - 1},

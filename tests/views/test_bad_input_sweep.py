@@ -33,6 +33,7 @@ from avvikelse.extensions import db
 from avvikelse.models import (
     AccessibilityReport,
     Action,
+    ApiClient,
     Assignment,
     Category,
     Cluster,
@@ -95,6 +96,7 @@ ID_MODELS = {
     "assignment_id": Assignment,
     "case_id": Deviation,
     "category_id": Category,
+    "client_id": ApiClient,
     "cluster_id": Cluster,
     "coordinator_id": Coordinator,
     "decision_id": Decision,
