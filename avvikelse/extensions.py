@@ -24,8 +24,13 @@ def select_locale() -> str:
     whatever language the browser happens to be set to."""
     from flask import current_app, request
 
-    if has_request_context() and request.path.startswith("/api/"):
+    if (
+        has_request_context()
+        and request.path.startswith("/api/")
+        and request.endpoint != "api_reference.docs"
+    ):
         # API clients have no account language: they ask with Accept-Language (RFC 9457 errors).
+        # The reference page is a page of the site, read by people in the site's language.
         best = request.accept_languages.best_match(current_app.config["LANGUAGES"])
         return best or current_app.config["BABEL_DEFAULT_LOCALE"]
     if has_request_context() and current_user and current_user.is_authenticated:

@@ -252,6 +252,8 @@ def test_openapi_document_and_reference_page(client):
     spec = document.get_json()
     assert spec["openapi"] == "3.1.0"
     assert {"/api/v1/deviations", "/api/v1/deviations/{deviation_id}/answers"} <= set(spec["paths"])
-    page = client.get("/api/v1/docs")
+    page = client.get("/api/v1/docs", headers={"Accept-Language": "en"})
     assert page.status_code == 200
-    assert "/api/v1/deviations/{deviation_id}/pass-on" in page.get_data(as_text=True)
+    text = page.get_data(as_text=True)
+    assert "/api/v1/deviations/{deviation_id}/pass-on" in text
+    assert '<html lang="sv"' in text  # a page of the site, in its language, as the others
