@@ -65,7 +65,7 @@ def measure(url: str, runs: int) -> None:
         ]
         for email, view in views:
             user = db.session.scalar(select(User).where(User.email == email))
-            kept = dashboard.kept_groups(user, view, dates.local_today(now)) is not None
+            kept = dashboard.kept_scope(user, view, dates.local_today(now)) is not None
             event.listen(db.engine, "before_cursor_execute", count)
             times = []
             for _ in range(runs):
