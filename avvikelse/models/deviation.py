@@ -277,6 +277,8 @@ class ConcernedOrganization(db.Model):
             "status <> 'passed_on' OR (passed_to_id IS NOT NULL AND passed_reason IS NOT NULL)",
             name="passed_on_has_target",
         ),
+        # The overdue answers of a region, found without reading its cases (dashboard).
+        Index("ix_concerned_status_due", "status", "answer_due_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -18,6 +18,8 @@ from ..db import UTCDateTime, db
 
 class MonthlyFigure(db.Model):
     __tablename__ = "monthly_figures"
+    # SQLite keeps the rows in key order, so a region's months are read in one range.
+    __table_args__ = {"sqlite_with_rowid": False}
 
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), primary_key=True)
     month: Mapped[date] = mapped_column(Date, primary_key=True)
@@ -32,6 +34,7 @@ class MonthlyOrganizationFigure(db.Model):
     coordinator sees, and the organization filter."""
 
     __tablename__ = "monthly_organization_figures"
+    __table_args__ = {"sqlite_with_rowid": False}
 
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), primary_key=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), primary_key=True)

@@ -446,21 +446,29 @@ def _answer_times(base) -> list[LeadTime]:
     return [lead_time(name, samples[name]) for name in sorted(samples)]
 
 
+def _visible_among(base, ids) -> set[int]:
+    """Which of a few case ids `base` selects: looked up by id, so the few are checked
+    instead of reading every case of the period."""
+    if not ids:
+        return set()
+    return set(db.session.scalars(_columns(base, Deviation.id).where(Deviation.id.in_(ids))))
+
+
 def _overdue_answers(base, today: date) -> list[Count]:
     """Answers still pending after their due date, per concerned organization, now."""
-    concerned = aliased(ConcernedOrganization)
     rows = db.session.execute(
-        _columns(base, Organization.name, func.count(concerned.id))
-        .join(concerned, concerned.deviation_id == Deviation.id)
-        .join(Organization, Organization.id == concerned.organization_id)
+        select(ConcernedOrganization.deviation_id, Organization.name)
+        .join(Organization, Organization.id == ConcernedOrganization.organization_id)
+        .join(Deviation, Deviation.id == ConcernedOrganization.deviation_id)
         .where(
+            ConcernedOrganization.status == ConcernedStatus.PENDING,
+            ConcernedOrganization.answer_due_on < today,
             Deviation.state == DeviationState.AWAITING_ANSWERS,
-            concerned.status == ConcernedStatus.PENDING,
-            concerned.answer_due_on < today,
         )
-        .group_by(Organization.id, Organization.name)
     ).all()
-    return sorted((Count(name, n) for name, n in rows), key=lambda c: (-c.count, c.label))
+    visible = _visible_among(base, sorted({case_id for case_id, _ in rows}))
+    counts = Counter(name for case_id, name in rows if case_id in visible)
+    return sorted((Count(name, n) for name, n in counts.items()), key=lambda c: (-c.count, c.label))
 
 
 def _open_clusters(user, filters: Filters) -> list[Cluster]:
@@ -474,19 +482,18 @@ def _open_clusters(user, filters: Filters) -> list[Cluster]:
 
 def _follow_ups_due(base) -> list[Decision]:
     """Decisions on the visible cases whose follow-up date is set and not yet done."""
-    ids = _columns(base, Deviation.id)
-    return list(
-        db.session.scalars(
-            select(Decision)
-            .join(Matter, Matter.id == Decision.matter_id)
-            .where(
-                Matter.deviation_id.in_(ids),
-                Decision.follow_up_on.is_not(None),
-                Decision.follow_up_done_at.is_(None),
-            )
-            .order_by(Decision.follow_up_on, Decision.id)
+    due = db.session.execute(
+        select(Decision, Matter.deviation_id)
+        .join(Matter, Matter.id == Decision.matter_id)
+        .where(
+            Matter.deviation_id.is_not(None),
+            Decision.follow_up_on.is_not(None),
+            Decision.follow_up_done_at.is_(None),
         )
-    )
+        .order_by(Decision.follow_up_on, Decision.id)
+    ).all()
+    visible = _visible_among(base, sorted({case_id for _, case_id in due}))
+    return [decision for decision, case_id in due if case_id in visible]
 
 
 def _feedback(base) -> tuple[int, int, int]:

@@ -31,6 +31,7 @@ def upgrade():
         sa.ForeignKeyConstraint(['group_id'], ['groups.id']),
         sa.ForeignKeyConstraint(['region_id'], ['regions.id']),
         sa.PrimaryKeyConstraint('region_id', 'month', 'group_id', 'kind', 'key'),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         'monthly_organization_figures',
@@ -45,6 +46,7 @@ def upgrade():
         sa.ForeignKeyConstraint(['organization_id'], ['organizations.id']),
         sa.ForeignKeyConstraint(['region_id'], ['regions.id']),
         sa.PrimaryKeyConstraint('region_id', 'organization_id', 'month', 'group_id', 'kind', 'key'),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         'case_figures',
@@ -67,6 +69,12 @@ def upgrade():
         sa.ForeignKeyConstraint(['region_id'], ['regions.id']),
         sa.PrimaryKeyConstraint('region_id'),
     )
+    op.create_index(
+        'ix_concerned_status_due',
+        'concerned_organizations',
+        ['status', 'answer_due_on'],
+        unique=False,
+    )
     op.execute(
         "INSERT INTO figure_states (region_id) SELECT id FROM regions "
         "WHERE NOT EXISTS (SELECT 1 FROM deviations WHERE deviations.region_id = regions.id)"
@@ -74,6 +82,7 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_index('ix_concerned_status_due', table_name='concerned_organizations')
     op.drop_table('figure_states')
     op.drop_index('ix_case_figures_region', table_name='case_figures')
     op.drop_table('case_figures')
