@@ -155,6 +155,32 @@ def test_every_user_read_from_kept_figures_sees_what_counting_shows(demo, module
         assert counted_users >= 2
 
 
+def test_figures_summed_from_each_cases_keys_equal_counting(demo, module_app):
+    """The views the monthly counts cannot answer (a category, LSVO, a period cutting a
+    month) sum each visible case's keys: the same figures again, for every demo user."""
+    with module_app.app_context():
+        users = db.session.scalars(
+            select(User).where(User.organization.has(region_id=demo["region_id"]))
+        ).all()
+        today = dates.local_today(TEST_NOW)
+        category_id = db.session.scalar(
+            select(Deviation.category_id).where(Deviation.region_id == demo["region_id"])
+        )
+        views = [
+            dashboard.default_filters(TEST_NOW),
+            Filters(start=today - timedelta(days=200), end=today - timedelta(days=9)),
+            Filters(start=dates.add_months(today, -17), end=today, category_id=category_id),
+        ]
+        counted = 0
+        for user in users:
+            for filters in views:
+                base = dashboard.scoped_cases(user, filters)
+                live = dashboard.figures(base, filters)
+                assert shown(dashboard.case_key_figures(base, filters)) == shown(live), user.email
+                counted += live.total
+        assert counted > 1000
+
+
 def test_a_member_who_reported_in_another_group_counts_the_cases(demo, module_app):
     with module_app.app_context():
         member = db.session.scalar(
