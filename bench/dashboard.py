@@ -9,8 +9,10 @@ reading the period at all.
 
 Usage: python -m bench.dashboard [--rows 100000] [--runs 20] [--database URL [--reuse]]
 
-An administrator's region-wide view of whole months reads the kept monthly figures
-(services/figures.py); a category filter, a coordinator and a group chair count the cases.
+Each line says where the figures came from (services/figures.py): the monthly counts (an
+administrator, a group's members, a coordinator of one organization, whole months), each
+visible case's kept keys (a category filter, LSVO, periods cutting a month), or counting the
+cases (a region whose figures are not built yet).
 """
 
 import argparse
@@ -34,7 +36,7 @@ def _p95(values: list[float]) -> float:
 def measure(url: str, runs: int) -> None:
     from avvikelse.extensions import db
     from avvikelse.models import Category, User
-    from avvikelse.services import dashboard, dates
+    from avvikelse.services import dashboard, dates, figures
 
     app = _app(url)
     with app.test_request_context():
@@ -65,7 +67,12 @@ def measure(url: str, runs: int) -> None:
         ]
         for email, view in views:
             user = db.session.scalar(select(User).where(User.email == email))
-            kept = dashboard.kept_scope(user, view, dates.local_today(now)) is not None
+            if dashboard.kept_scope(user, view, dates.local_today(now)) is not None:
+                path = "monthly counts"
+            elif figures.trusted(user.organization.region_id):
+                path = "case keys"
+            else:
+                path = "counted"
             event.listen(db.engine, "before_cursor_execute", count)
             times = []
             for _ in range(runs):
@@ -78,7 +85,7 @@ def measure(url: str, runs: int) -> None:
             label = email.split("@")[0].removeprefix("bench.")
             label += ", one category" if view.category_id else ""
             print(
-                f"  {label:25} {board.total:8d} cases ({'kept' if kept else 'live'}): "
+                f"  {label:25} {board.total:8d} cases ({path}): "
                 f"p50 {p50 * 1000:8.1f} ms, p95 {p95 * 1000:8.1f} ms, "
                 f"{len(statements)} statements, {p50 / base:6.1f}× the raw count",
                 flush=True,
