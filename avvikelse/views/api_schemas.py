@@ -2,12 +2,56 @@
 from them. They check shapes and types only; what a report or an answer must say is checked
 by the report form and the services, as on the web (views/api.py)."""
 
+from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
 from ..db import MAX_ID
 from ..models import DeviationState, TargetGroup
 
 Id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
+
+# marshmallow speaks English only: the messages of what the API reads, in the request's
+# language (sv or en, Accept-Language), like every other message of the problem document.
+FIELD_MESSAGES = {
+    "required": _l("Uppgiften saknas."),
+    "null": _l("Uppgiften får inte vara null."),
+    "validator_failed": _l("Ogiltigt värde."),
+}
+TYPE_MESSAGES = (
+    (fields.Boolean, {"invalid": _l("Ska vara true eller false.")}),
+    (fields.Integer, {"invalid": _l("Ska vara ett heltal."), "too_large": _l("För stort tal.")}),
+    (fields.Date, {"invalid": _l("Ska vara ett datum, ÅÅÅÅ-MM-DD.")}),
+    (fields.Time, {"invalid": _l("Ska vara ett klockslag, TT:MM.")}),
+    (fields.String, {"invalid": _l("Ska vara en text.")}),
+    (fields.List, {"invalid": _l("Ska vara en lista.")}),
+)
+VALIDATOR_MESSAGES = (
+    (validate.Range, _l("Ska vara från {min} till {max}.")),
+    (validate.OneOf, _l("Ska vara ett av: {choices}.")),
+    (validate.Length, _l("Högst {max} tecken.")),
+)
+
+
+class InSchema(Schema):
+    """What a client sends: refused with messages in the request's language."""
+
+    error_messages = {
+        "type": _l("Ska vara ett JSON-objekt."),
+        "unknown": _l("Okänt fält."),
+    }
+
+    def on_bind_field(self, field_name, field_obj):
+        for field in (field_obj, getattr(field_obj, "inner", None)):
+            if field is None:
+                continue
+            field.error_messages.update(FIELD_MESSAGES)
+            for kind, messages in TYPE_MESSAGES:
+                if isinstance(field, kind):
+                    field.error_messages.update(messages)
+            for validator in field.validators:
+                for kind, message in VALIDATOR_MESSAGES:
+                    if isinstance(validator, kind):
+                        validator.error = message
 
 
 class ProblemSchema(Schema):
@@ -25,7 +69,7 @@ class ProblemSchema(Schema):
     warnings = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
 
 
-class ReportInSchema(Schema):
+class ReportInSchema(InSchema):
     title = fields.String(required=True)
     description = fields.String(required=True)
     occurred_on = fields.Date(required=True)
@@ -54,22 +98,22 @@ class ReportInSchema(Schema):
     )
 
 
-class AnswerInSchema(Schema):
+class AnswerInSchema(InSchema):
     what_happened = fields.String(required=True)
     cause = fields.String(allow_none=True)
     measures = fields.String(allow_none=True)
 
 
-class PassOnInSchema(Schema):
+class PassOnInSchema(InSchema):
     to_organization_id = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_ID))
     reason = fields.String(required=True)
 
 
-class CommentInSchema(Schema):
+class CommentInSchema(InSchema):
     text = fields.String(required=True)
 
 
-class ListArgsSchema(Schema):
+class ListArgsSchema(InSchema):
     changed_since = fields.AwareDateTime(
         metadata={"description": "Only cases changed after this instant (ISO 8601 with offset)"}
     )

@@ -8,6 +8,17 @@ from ..extensions import db
 from .api import Problem, is_api_request, problem_response
 
 
+def _flattened(messages, prefix=""):
+    """marshmallow's nested messages as one list of texts per dotted field name
+    ("json.concerned_organization_ids.1"); its messages may be lazy (api_schemas)."""
+    if isinstance(messages, dict):
+        for name, inner in messages.items():
+            yield from _flattened(inner, f"{prefix}.{name}" if prefix else str(name))
+    else:
+        texts = messages if isinstance(messages, list | tuple) else [messages]
+        yield prefix or "_", [str(text) for text in texts]
+
+
 def register_error_handlers(app) -> None:
     """Pages for the web; under /api/v1 the same errors as RFC 9457 problem+json."""
 
@@ -22,11 +33,7 @@ def register_error_handlers(app) -> None:
         if not is_api_request():
             return error
         messages = getattr(error, "data", {}).get("messages") or {}
-        errors = {
-            f"{location}.{name}": [str(m) for m in (text if isinstance(text, list) else [text])]
-            for location, fields in messages.items()
-            for name, text in (fields.items() if isinstance(fields, dict) else [("_", fields)])
-        }
+        errors = dict(_flattened(messages))
         status = error.code or 400
         if status == 422 and not errors:
             status = 400

@@ -139,6 +139,34 @@ def test_errors_speak_english_when_asked(client, api_world):
     assert swedish.get_json()["title"] == "Ogiltig eller saknad API-nyckel"
 
 
+def test_malformed_bodies_are_refused_field_by_field_in_the_asked_language(client, api_world):
+    tokens, ids = api_world["tokens"], api_world["ids"]
+    body = {
+        **report_body(ids),
+        "probability": 9,
+        "occurred_on": "2026-13-01",
+        "concerned_organization_ids": [ids["regionorg"], "a"],
+        "okänt": 1,
+    }
+    del body["description"]
+    swedish = client.post("/api/v1/deviations", json=body, headers=bearer(tokens["kommun"]))
+    assert swedish.status_code == 422
+    assert swedish.get_json()["errors"] == {
+        "json.description": ["Uppgiften saknas."],
+        "json.probability": ["Ska vara från 1 till 4."],
+        "json.occurred_on": ["Ska vara ett datum, ÅÅÅÅ-MM-DD."],
+        "json.concerned_organization_ids.1": ["Ska vara ett heltal."],
+        "json.okänt": ["Okänt fält."],
+    }
+    english = client.post(
+        "/api/v1/deviations",
+        json=body,
+        headers={**bearer(tokens["kommun"]), "Accept-Language": "en"},
+    )
+    assert english.get_json()["errors"]["json.description"] == ["Missing data for required field."]
+    assert english.get_json()["errors"]["json.probability"] == ["Must be from 1 to 4."]
+
+
 def test_list_is_keyset_paginated_with_changed_since(app, client, clock, api_world):
     tokens, ids = api_world["tokens"], api_world["ids"]
     headers = bearer(tokens["kommun"])
