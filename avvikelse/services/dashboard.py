@@ -601,16 +601,20 @@ def _involving(organization_id: int):
 
 def _seen_outside(user, scope: KeptScope, filters: Filters) -> bool:
     """Whether the user sees, in the period, a case outside the scope: one they reported, or
-    one shared to their group."""
+    one shared to their group. Two questions, each answered through its own index (the
+    reporter's cases, the group's shares), not one that reads the period's cases."""
     inside = Deviation.group_id.in_(scope.groups)
     if scope.organization_id is not None:
         inside = and_(inside, _involving(scope.organization_id))
-    shared = select(DeviationShare.deviation_id).where(DeviationShare.group_id.in_(scope.groups))
-    seen = or_(Deviation.reporter_id == user.id, Deviation.id.in_(shared))
-    if scope.organization_id is not None:
-        seen = Deviation.reporter_id == user.id
-    outside = narrowed(select(Deviation.id), filters).where(seen, ~inside)
-    return bool(db.session.scalar(select(exists(outside))))
+    outside = narrowed(select(Deviation.id), filters).where(~inside)
+    questions = [outside.where(Deviation.reporter_id == user.id)]
+    if scope.organization_id is None:
+        questions.append(
+            outside.join(DeviationShare, DeviationShare.deviation_id == Deviation.id).where(
+                DeviationShare.group_id.in_(scope.groups)
+            )
+        )
+    return any(db.session.scalar(select(exists(question))) for question in questions)
 
 
 def kept_figures(region_id: int, filters: Filters, scope: KeptScope | None = None) -> Figures:
