@@ -69,6 +69,13 @@ def upgrade():
         sa.ForeignKeyConstraint(['region_id'], ['regions.id']),
         sa.PrimaryKeyConstraint('region_id'),
     )
+    op.drop_index('ix_deviations_category_id', table_name='deviations')
+    op.create_index(
+        'ix_deviations_category_submitted',
+        'deviations',
+        ['category_id', 'submitted_at'],
+        unique=False,
+    )
     op.create_index(
         'ix_concerned_status_due',
         'concerned_organizations',
@@ -83,6 +90,8 @@ def upgrade():
 
 def downgrade():
     op.drop_index('ix_concerned_status_due', table_name='concerned_organizations')
+    op.drop_index('ix_deviations_category_submitted', table_name='deviations')
+    op.create_index('ix_deviations_category_id', 'deviations', ['category_id'], unique=False)
     op.drop_table('figure_states')
     op.drop_index('ix_case_figures_region', table_name='case_figures')
     op.drop_table('case_figures')
