@@ -655,17 +655,20 @@ def case_key_figures(base, filters: Filters) -> Figures:
     (services/figures.py): one narrow row per case instead of a lookup per case and step, for
     the views the monthly counts cannot answer (a category, LSVO, several organizations)."""
     per_month: Counter = Counter()
-    counts: Counter = Counter()
+    per_group: dict[int, Counter] = defaultdict(Counter)
     for month, group_id, keys in db.session.execute(
         _columns(base, CaseFigure.month, CaseFigure.group_id, CaseFigure.keys).join(
             CaseFigure, CaseFigure.deviation_id == Deviation.id
         )
     ):
         per_month[month] += 1
-        for key in keys:
+        per_group[group_id].update(keys)
+    rows = []
+    for group_id, counts in per_group.items():
+        for key, n in counts.items():
             kind, _, rest = key.partition(":")
-            counts[(group_id if kind == kept.LEAD else None, kind, rest)] += 1
-    return _summed(filters, per_month, [(*key, n) for key, n in counts.items()])
+            rows.append((group_id if kind == kept.LEAD else None, kind, rest, n))
+    return _summed(filters, per_month, rows)
 
 
 def _summed(filters: Filters, per_month: dict, rows) -> Figures:
