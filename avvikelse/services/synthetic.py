@@ -167,6 +167,11 @@ def _case(rng, setup: _Region, day: date, category: int, municipality: int, proc
     }
 
 
+# The answer deadline of the synthetic regions (Region.answer_deadline_days' default): cases
+# still unanswered at the plan's end are overdue by now, as some are in every real region.
+ANSWER_DAYS = 28
+
+
 def _lifecycle(rng, case_id: int, case: dict, end: datetime) -> dict:
     """How far a case has come by `end`: triaged within days, answered within weeks, decided
     and closed within months, so an old case is usually closed and a recent one still open.
@@ -188,6 +193,7 @@ def _lifecycle(rng, case_id: int, case: dict, end: datetime) -> dict:
         result["state"] = to_state
         if to_state == "awaiting_answers":
             concerned["requested_at"] = moment
+            concerned["answer_due_on"] = (moment + timedelta(days=ANSWER_DAYS)).date()
         if to_state == "in_preparation":
             concerned["status"] = "answered"
             result["answers"].append(
