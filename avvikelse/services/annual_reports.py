@@ -120,7 +120,9 @@ class Contents:
 
 def contents(group: Group, year: int, *, now: datetime) -> Contents:
     filters = dashboard.Filters(start=date(year, 1, 1), end=date(year, 12, 31))
-    figures = dashboard.figures(dashboard.narrowed(cases_of(group), filters), filters)
+    figures = dashboard.figures_of(
+        dashboard.narrowed(cases_of(group), filters), filters, group.region_id
+    )
     since, until = _year_bounds(year)
     scope = (
         Cluster.region_id == group.region_id

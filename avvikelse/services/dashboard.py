@@ -671,6 +671,13 @@ def case_key_figures(base, filters: Filters) -> Figures:
     return _summed(filters, per_month, rows)
 
 
+def figures_of(base, filters: Filters, region_id: int) -> Figures:
+    """`figures`, summed from the cases' kept keys once the region's are built."""
+    if kept.trusted(region_id):
+        return case_key_figures(base, filters)
+    return figures(base, filters)
+
+
 def _summed(filters: Filters, per_month: dict, rows) -> Figures:
     """Figures from counts per month and per (group for lead times, kind, key)."""
     counts: dict[str, Counter] = defaultdict(Counter)
@@ -743,10 +750,8 @@ def build(user, filters: Filters, *, now: datetime) -> Dashboard:
     scope = kept_scope(user, filters, local_today(now))
     if scope is not None:
         shared = kept_figures(user.organization.region_id, filters, scope)
-    elif kept.trusted(user.organization.region_id):
-        shared = case_key_figures(base, filters)
     else:
-        shared = figures(base, filters)
+        shared = figures_of(base, filters, user.organization.region_id)
     board = Dashboard(
         **vars(shared),
         overdue_answers=_overdue_answers(base, local_today(now)),

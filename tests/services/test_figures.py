@@ -5,7 +5,7 @@ on, so its counts were kept change by change; they must equal the dashboard comp
 cases, to the digit shown, for the whole region and for each group, and equal a rebuild.
 """
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -21,7 +21,7 @@ from avvikelse.models import (
     Region,
     User,
 )
-from avvikelse.services import dashboard, dates
+from avvikelse.services import annual_reports, dashboard, dates
 from avvikelse.services import deviations as workflow
 from avvikelse.services import figures as kept
 from avvikelse.services.dashboard import Filters, days_text
@@ -310,3 +310,17 @@ def test_synthetic_data_is_counted_after_its_bulk_load(app):
             assert shown(dashboard.kept_figures(region.id, filters)) == shown(live)
             closed += live.closed
         assert closed > 100  # the older cases have come through the workflow
+
+
+def test_annual_reports_read_the_same_figures_from_the_case_keys(demo, module_app):
+    with module_app.app_context():
+        year = TEST_NOW.year - 1
+        filters = Filters(start=date(year, 1, 1), end=date(year, 12, 31))
+        groups = db.session.scalars(select(Group).where(Group.region_id == demo["region_id"]))
+        counted = 0
+        for group in groups:
+            base = dashboard.narrowed(annual_reports.cases_of(group), filters)
+            live = dashboard.figures(base, filters)
+            assert shown(dashboard.figures_of(base, filters, group.region_id)) == shown(live)
+            counted += live.total
+        assert counted > 50
