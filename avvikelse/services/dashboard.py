@@ -7,8 +7,10 @@ sample (one row per case in the period) is read into Python, for medians and per
 SQLite cannot compute. Nothing here commits.
 """
 
+import gc
 import math
 from collections import Counter, defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -650,19 +652,34 @@ def kept_figures(region_id: int, filters: Filters, scope: KeptScope | None = Non
     return _summed(filters, per_month, rows)
 
 
+@contextmanager
+def _without_cycle_collection():
+    """Thousands of short-lived rows and key lists: meanwhile the cyclic garbage collector would
+    walk the app's whole heap again and again and free nothing (reference counting frees them),
+    which made the p95 of 5,440 cases three times the median (205-227 against 74 ms)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def case_key_figures(base, filters: Filters) -> Figures:
     """The same figures as `figures`, summed from the keys each selected case contributes
     (services/figures.py): one narrow row per case instead of a lookup per case and step, for
     the views the monthly counts cannot answer (a category, LSVO, several organizations)."""
     per_month: Counter = Counter()
     per_group: dict[int, Counter] = defaultdict(Counter)
-    for month, group_id, keys in db.session.execute(
-        _columns(base, CaseFigure.month, CaseFigure.group_id, CaseFigure.keys).join(
-            CaseFigure, CaseFigure.deviation_id == Deviation.id
-        )
-    ):
-        per_month[month] += 1
-        per_group[group_id].update(keys)
+    with _without_cycle_collection():
+        for month, group_id, keys in db.session.execute(
+            _columns(base, CaseFigure.month, CaseFigure.group_id, CaseFigure.keys).join(
+                CaseFigure, CaseFigure.deviation_id == Deviation.id
+            )
+        ):
+            per_month[month] += 1
+            per_group[group_id].update(keys)
     rows = []
     for group_id, counts in per_group.items():
         for key, n in counts.items():
