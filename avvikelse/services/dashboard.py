@@ -2,9 +2,12 @@
 
 Every figure counts exactly the cases `visible_deviations(user)` shows that user — a coordinator
 their organizations' cases, a group its cases, LSVO the handed-over ones, an administrator the
-region — narrowed by the filters. Counts are aggregated in the database; only the lead-time
-sample (one row per case in the period) is read into Python, for medians and percentiles that
-SQLite cannot compute. Nothing here commits.
+region — narrowed by the filters. The figures come from one of three places, all equal to the
+digit shown (tests/services/test_figures.py): the monthly counts kept by the transaction
+(`kept_scope`, `kept_figures`: an administrator, a group's members, a coordinator of one
+organization, whole months), each visible case's kept keys (`case_key_figures`: every other
+view once the region's figures are built), or counting the cases themselves (`figures`: the
+reference, and a region whose figures are not built yet). Nothing here commits.
 """
 
 import gc
