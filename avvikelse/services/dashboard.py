@@ -507,7 +507,7 @@ def _feedback(base) -> tuple[int, int, int]:
     closed = base.where(Deviation.state == DeviationState.CLOSED)
     sent = exists().where(
         Notification.deviation_id == Deviation.id,
-        Notification.kind == "feedback",
+        Notification.kind == kept.FEEDBACK_KIND,
         Notification.user_id == Deviation.reporter_id,
     )
     total, with_feedback, declined = db.session.execute(
