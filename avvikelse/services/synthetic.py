@@ -55,6 +55,9 @@ class Plan:
     processes: int = 8
     years: int = 5
     process_noise: float = 0.003
+    # About this many reports per member of staff over the years: a reporter's own list is a
+    # person's, not an organization's, whatever the number of rows.
+    reports_per_reporter: int = 40
     seed: int = 42
     end: date = date(2026, 11, 1)
 
@@ -75,7 +78,7 @@ class _Region:
     categories: list[int]
     processes: list[int]
     groups: list[int]
-    reporters: dict[int, int]
+    reporters: dict[int, list[int]]
 
 
 def _setup_region(index: int, plan: Plan) -> _Region:
@@ -108,16 +111,26 @@ def _setup_region(index: int, plan: Plan) -> _Region:
     ]
     db.session.add_all([*categories, *processes, lsvo, *groups])
     db.session.flush()
-    reporters = {}
-    for organization in [*organizations, region_org]:
-        user = User(
-            name=f"Rapportör {organization.name}",
-            email=f"rapportor.{index}.{organization.id}@synt.example",
-            organization=organization,
-        )
-        db.session.add(user)
-        db.session.flush()
-        reporters[organization.id] = user.id
+    organizations_all = [*organizations, region_org]
+    per_organization = max(
+        1, round(plan.rows / plan.regions / len(organizations_all) / plan.reports_per_reporter)
+    )
+    rows = [
+        {
+            "name": f"Rapportör {organization.name} {n + 1}",
+            "email": f"rapportor.{index}.{organization.id}.{n + 1}@synt.example",
+            "organization_id": organization.id,
+        }
+        for organization in organizations_all
+        for n in range(per_organization)
+    ]
+    ids = db.session.scalars(
+        insert(User).returning(User.id, sort_by_parameter_order=True), rows
+    ).all()
+    reporters = {
+        organization.id: list(ids[i * per_organization : (i + 1) * per_organization])
+        for i, organization in enumerate(organizations_all)
+    }
     return _Region(
         region=region,
         municipalities=[o.id for o in organizations],
@@ -129,8 +142,9 @@ def _setup_region(index: int, plan: Plan) -> _Region:
     )
 
 
-def _case(rng, setup: _Region, day: date, category: int, municipality: int, process):
-    """One deviation row, reported by either side about the other."""
+def _case(rng, people, setup: _Region, day: date, category: int, municipality: int, process):
+    """One deviation row, reported by either side about the other; `people` picks who reported
+    it from a stream of its own, so the cases are the same whatever the number of reporters."""
     if rng.random() < 0.5:
         reporter_org, concerned = municipality, setup.region_org
     else:
@@ -143,7 +157,7 @@ def _case(rng, setup: _Region, day: date, category: int, municipality: int, proc
             "year": day.year,
             "state": "submitted",
             "submission_token": uuid.UUID(int=rng.getrandbits(128)).hex,
-            "reporter_id": setup.reporters[reporter_org],
+            "reporter_id": people.choice(setup.reporters[reporter_org]),
             "reporter_organization_id": reporter_org,
             "occurred_on": day,
             "discovered_on": day,
@@ -163,7 +177,7 @@ def _case(rng, setup: _Region, day: date, category: int, municipality: int, proc
             "version": 1,
         },
         "concerned": concerned,
-        "answerer": setup.reporters[concerned],
+        "answerer": setup.reporters[concerned][0],
     }
 
 
@@ -206,6 +220,8 @@ def _lifecycle(rng, case_id: int, case: dict, end: datetime) -> dict:
                 }
             )
             continue
+        if to_state == "actions":
+            result["decided_at"] = moment
         if to_state == "closed":
             result["closed_at"] = moment
         result["events"].append(
@@ -220,11 +236,26 @@ def _lifecycle(rng, case_id: int, case: dict, end: datetime) -> dict:
     return result
 
 
+# About one decided case in thirty was handed over to the strategic group (LSVO) first, which is
+# what LSVO's members see of a region.
+HANDED_OVER = 1 / 30
+
+
+def _handed_over(rng, life: dict) -> datetime | None:
+    """When a decided case went to LSVO: a day before its decision; the state and the events
+    stay those of the tactical path, so the follow-up figures are the same either way."""
+    if "decided_at" not in life or rng.random() >= HANDED_OVER:
+        return None
+    return life["decided_at"] - timedelta(days=1)
+
+
 def generate(plan: Plan, *, batch: int = 5000) -> Truth:
     """Write plan.rows deviations (planted patterns included), their detection keys and how
     far each has come through the workflow; then count the regions' follow-up figures."""
     rng = random.Random(plan.seed)  # noqa: S311 - synthetic data, not security
     steps = random.Random(plan.seed + 1)  # noqa: S311 - its own stream: the cases stay the same
+    people = random.Random(plan.seed + 2)  # noqa: S311 - likewise
+    handed = random.Random(plan.seed + 3)  # noqa: S311 - likewise
     end = datetime.combine(plan.end, datetime.min.time(), tzinfo=UTC)
     setups = [_setup_region(i + 1, plan) for i in range(plan.regions)]
     start = plan.end - timedelta(days=365 * plan.years)
@@ -251,7 +282,7 @@ def generate(plan: Plan, *, batch: int = 5000) -> Truth:
             if by_process:
                 category = rng.choice(setup.categories)
                 municipality = rng.choice(setup.municipalities)
-            case = _case(rng, setup, day, category, municipality, process)
+            case = _case(rng, people, setup, day, category, municipality, process)
             cases.append((case, pattern_index))
         pair = f"{min(municipality, setup.region_org)}:{max(municipality, setup.region_org)}"
         truth_key = f"pr:{process}" if by_process else f"cp:{category}:{pair}"
@@ -264,6 +295,7 @@ def generate(plan: Plan, *, batch: int = 5000) -> Truth:
             (
                 _case(
                     rng,
+                    people,
                     setup,
                     day,
                     rng.choice(setup.categories),
@@ -302,6 +334,7 @@ def generate(plan: Plan, *, batch: int = 5000) -> Truth:
                         "case": case_id,
                         "to": life["state"],
                         "closed": life.get("closed_at"),
+                        "escalated": _handed_over(handed, life),
                         "summary": "Åtgärdat och återkopplat." if "closed_at" in life else None,
                     }
                 )
@@ -338,6 +371,7 @@ def generate(plan: Plan, *, batch: int = 5000) -> Truth:
                 .values(
                     state=bindparam("to"),
                     closed_at=bindparam("closed"),
+                    escalated_at=bindparam("escalated"),
                     closing_summary=bindparam("summary"),
                 ),
                 moved,
