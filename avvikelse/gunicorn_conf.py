@@ -1,0 +1,87 @@
+"""gunicorn settings for production (README "Production"):
+
+    gunicorn -c python:avvikelse.gunicorn_conf 'avvikelse:create_app()'
+
+A module of the package, so a non-editable install has it too. Command-line flags win over
+these (`--timeout 300`), and the bind address and worker count come from the environment.
+
+Sync workers: one request per process at a time, no threads, the model the app is written for
+(one session and one transaction per request, no shared state between requests). A sync worker
+closes every connection after its response, so it belongs behind a proxy (nginx) that keeps
+the browsers' connections open and buffers slow clients.
+
+The scheduler never runs here: `avvikelse scheduler` is a process of its own (README
+"Scheduled jobs and e-mail"), and create_app starts no threads, so preloading the app in the
+master starts nothing that a fork could duplicate.
+"""
+
+import gc
+import multiprocessing
+import os
+
+bind = os.environ.get("AVVIKELSE_BIND", "127.0.0.1:8000")
+
+# A sync worker is busy for the whole request, including the time it waits on PostgreSQL and
+# the minutes a large CSV/XLSX export streams. With one worker per core a single export would
+# take half of a two-core machine's capacity, so gunicorn's 2 × cores + 1: the extra workers
+# cost memory (shared with the master until written, thanks to preload), not CPU, since only
+# as many run at once as there are cores. WEB_CONCURRENCY overrides it.
+workers = int(os.environ.get("WEB_CONCURRENCY", 2 * multiprocessing.cpu_count() + 1))
+worker_class = "sync"
+
+# Build the app once in the master: a bad configuration (no SECRET_KEY, an unknown region) stops
+# the server at start instead of every worker failing in a loop, and the forked workers share
+# the imported code's memory. post_fork below drops any database connection the master made.
+preload_app = True
+
+# A sync worker does not tell the master it is alive while it handles a request, so a request
+# longer than the timeout is killed. The longest are the streamed exports: at 10^5 cases about
+# 10 s, at 10^6 (far larger than any region) 90-180 s (bench/README.md). 120 s lets a region's
+# export finish and still frees a worker stuck on a dead database connection within two minutes.
+timeout = 120
+# On a restart (SIGHUP, a deploy), a worker may finish the request it is serving for this long.
+graceful_timeout = 60
+# Ignored by sync workers (they close every connection); kept at gunicorn's default so that a
+# switch to gthread does not hold idle connections long.
+keepalive = 2
+
+# Restart each worker after about this many requests, at staggered times, so that slow growth
+# in memory (caches, fragmentation) cannot build up; a restart costs one fork.
+max_requests = 2000
+max_requests_jitter = 200
+
+# Requests to stdout for the service manager's journal: who, when, method and path, status,
+# size, milliseconds and worker pid. The path without its query string: search words and list
+# filters may hold names, and an access log is kept longer than the audit log's purpose needs.
+accesslog = "-"
+errorlog = "-"
+access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms pid=%(p)s'
+
+# The app decides what to trust from the proxy (AVVIKELSE_PROXY_FIX and Werkzeug's ProxyFix,
+# avvikelse/security.py); gunicorn would otherwise take X-Forwarded-Proto from 127.0.0.1 on
+# its own and make a plain-HTTP request look secure behind the app's back.
+secure_scheme_headers: dict[str, str] = {}
+
+
+def pre_fork(server, worker) -> None:
+    """Move everything the master has built (the app, its modules, SQLAlchemy's mappers) out of
+    the collector's reach: a worker's full collection then walks only what its requests made,
+    not the ~250,000 objects of the app (about 3 ms a request on Ärenden, measured in
+    bench.server's profile), and does not touch, and so copy, the pages it shares with the
+    master (Python docs, gc.freeze)."""
+    gc.freeze()
+
+
+def post_fork(server, worker) -> None:
+    """Each worker opens its own database connections: a connection the master opened while
+    building the app must not be shared across the fork (SQLAlchemy, "Using Connection Pools
+    with Multiprocessing or os.fork()")."""
+    if not server.cfg.preload_app:
+        return  # each worker builds its own app: nothing was opened before the fork
+    app = worker.app.wsgi()
+    extensions = getattr(app, "extensions", {})
+    if "sqlalchemy" not in extensions:
+        return
+    with app.app_context():
+        for engine in extensions["sqlalchemy"].engines.values():
+            engine.dispose(close=False)
