@@ -57,12 +57,17 @@ max_requests_jitter = 200
 # filters may hold names; who read which case is the audit log's to record, not this log's.
 accesslog = "-"
 errorlog = "-"
-access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms pid=%(p)s'
+access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms %(p)s'
 
 # The app decides what to trust from the proxy (AVVIKELSE_PROXY_FIX and Werkzeug's ProxyFix,
 # avvikelse/security.py); gunicorn would otherwise take X-Forwarded-Proto from 127.0.0.1 on
 # its own and make a plain-HTTP request look secure behind the app's back.
 secure_scheme_headers: dict[str, str] = {}
+
+# gunicorn 25.1 and later open a control socket for `gunicornc` at a path per user
+# ($HOME/.gunicorn/gunicorn.ctl), which two services of one user would share. Restarts go
+# through the service manager's signals; earlier releases skip the unknown setting.
+control_socket_disable = True
 
 
 def pre_fork(server, worker) -> None:
