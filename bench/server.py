@@ -92,8 +92,10 @@ def _pinned(cores: str) -> list[str]:
 
 @contextmanager
 def gunicorn(url: str, workers: int, access_log: Path, *, pin: bool):
-    """gunicorn with the production config, on a free loopback port; yields the base URL."""
+    """gunicorn with the production config, on a free loopback port; yields the base URL and
+    the master's pid."""
     port = _free_port()
+    errors = access_log.with_suffix(".err")
     env = dict(
         os.environ,
         DATABASE_URL=url,
@@ -114,7 +116,7 @@ def gunicorn(url: str, workers: int, access_log: Path, *, pin: bool):
         "--access-logfile",
         str(access_log),
         "--error-logfile",
-        str(access_log.with_suffix(".err")),
+        str(errors),
         "bench.wsgi:create()",
     ]
     server = subprocess.Popen(command, env=env)  # noqa: S603 - our own command line
@@ -123,7 +125,7 @@ def gunicorn(url: str, workers: int, access_log: Path, *, pin: bool):
         deadline = time.monotonic() + 60
         while True:
             if server.poll() is not None:
-                raise SystemExit(f"gunicorn exited ({server.returncode}); see {access_log}.err")
+                raise SystemExit(f"gunicorn exited ({server.returncode}); see {errors}")
             try:
                 if requests.get(base + BARE_PATH, timeout=2).status_code == 200:
                     break
