@@ -90,13 +90,16 @@ def live_server(
     cwd: Path,
     log_path: Path,
     startup_timeout: float = 90,
+    port_option: str = "--port",
 ) -> Iterator[LiveServer]:
-    """Start `command --port P`, wait until /health answers, stop it afterwards."""
+    """Start `command --port P` (gunicorn: `--bind 127.0.0.1:P`), wait until /health answers,
+    stop it afterwards."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
+    address = f"127.0.0.1:{port}" if port_option == "--bind" else str(port)
     with open(log_path, "w", encoding="utf-8") as log:
         process = subprocess.Popen(  # noqa: S603 - our own console script
-            [*map(str, command), "--port", str(port)],
+            [*map(str, command), port_option, address],
             cwd=cwd,
             env=clean_env(env),
             stdout=log,

@@ -3,7 +3,8 @@
 STYLE.md 2.1: templates/ and migrations/ live at the repository top and are force-included into
 the wheel; create_app finds the package copy. This test builds the wheel, installs it into a fresh
 virtual environment (no system site packages, no editable checkout), and from a directory outside
-the repository runs `avvikelse db upgrade` and `avvikelse serve`.
+the repository runs `avvikelse db upgrade`, `avvikelse serve` and gunicorn with the production
+settings the README gives.
 
 Dependencies come from pip's configured index (the local mirror here) and its cache.
 """
@@ -124,3 +125,31 @@ def test_installed_wheel_upgrades_and_serves(installed, tmp_path):
         status, _, headers = http_get(f"{server.url}/")
         assert status == 302
         assert "/login" in headers["Location"]
+
+
+def test_installed_wheel_serves_under_gunicorn_with_the_packaged_settings(installed, tmp_path):
+    """README "Production": the settings are a module of the package, not a file of the
+    repository, so the documented command works from a plain install."""
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    env = {
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'g.sqlite'}",
+        "SECRET_KEY": "a-production-key-for-this-test-only",
+        "WEB_CONCURRENCY": "2",
+    }
+    run([installed / "avvikelse", "db", "upgrade"], timeout=120, cwd=outside, env=clean_env(env))
+    command = [
+        installed / "gunicorn",
+        "-c",
+        "python:avvikelse.gunicorn_conf",
+        "avvikelse:create_app()",
+    ]
+    with live_server(
+        command, env=env, cwd=outside, log_path=tmp_path / "gunicorn.log", port_option="--bind"
+    ) as server:
+        status, body, _ = http_get(f"{server.url}/login?next=/arenden")
+        assert status == 200, server.output()
+        assert "<h1>Logga in</h1>" in body
+    log = server.output()  # once stopped: a request is logged after its response is sent
+    assert "Using worker: sync" in log
+    assert '"GET /login HTTP/1.1" 200' in log  # the access log, without the query string
