@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 from .services import dates
 from .services.detection import sweep_recurrence
 from .services.digest import send_weekly_digest
+from .services.maintenance import refresh_planner_statistics
 from .services.minutes import add_due_follow_ups
 from .services.notifications import send_outbox
 from .services.reminders import (
@@ -127,6 +128,16 @@ JOBS = {
                 "rensar granskningsloggen, efter regionens antal år."
             ),
             daily(4, 30),
+        ),
+        Job(
+            "planner_statistics",
+            refresh_planner_statistics,
+            86400,
+            _l(
+                "Uppdaterar databasens statistik över hur ärendena fördelar sig, så att "
+                "sidorna hämtar dem via rätt index."
+            ),
+            daily(4, 0),
         ),
     )
 }

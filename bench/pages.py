@@ -66,9 +66,9 @@ def _app(url: str):
     )
 
 
-def _schema(url: str) -> None:
+def _schema(url: str, *, reuse: bool = False) -> None:
     """The schema as the migrations make it on PostgreSQL; on SQLite (create_all, as the other
-    benches) the indexes a later version added to an existing database are created."""
+    benches do) an existing database gets the indexes a later version added."""
     from avvikelse.extensions import db
 
     if url.startswith("postgresql"):
@@ -76,7 +76,9 @@ def _schema(url: str) -> None:
 
         upgrade()
         return
-    db.create_all()
+    if not reuse:
+        db.create_all()
+        return
     for table in db.metadata.sorted_tables:
         for index in table.indexes:
             index.create(db.engine, checkfirst=True)
@@ -371,8 +373,13 @@ def main(argv=None) -> int:
         path = args.sqlite or Path(tempfile.mkdtemp(prefix="avv-bench-pages-")) / "pages.sqlite"
         url = f"sqlite:///{path}"
     if args.reuse:
+        from avvikelse.extensions import db
+        from avvikelse.services.maintenance import refresh_planner_statistics
+
         with _app(url).app_context():
-            _schema(url)
+            _schema(url, reuse=True)
+            refresh_planner_statistics()
+            db.session.commit()
     else:
         prepare(url, args.rows)
     measure(url, args.runs)

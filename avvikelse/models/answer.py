@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Text
+from sqlalchemy import ForeignKey, Index, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import UTCDateTime, db
@@ -10,6 +10,8 @@ from ..db import UTCDateTime, db
 
 class Answer(db.Model):
     __tablename__ = "answers"
+    # An organization's latest answers first (the coordinator's inbox), without sorting them all.
+    __table_args__ = (Index("ix_answers_organization_created", "organization_id", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     deviation_id: Mapped[int] = mapped_column(ForeignKey("deviations.id"), index=True)

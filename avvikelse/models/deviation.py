@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -158,6 +159,23 @@ class Deviation(db.Model):
         Index("ix_deviations_region_submitted", "region_id", "submitted_at"),
         # A category's cases of a period (the dashboard's category filter) in one range.
         Index("ix_deviations_category_submitted", "category_id", "submitted_at"),
+        # The few cases handed over to LSVO in a region: what its members see
+        # (permissions.handed_over_in); partial, so the planner's statistics count only those.
+        Index(
+            "ix_deviations_region_escalated",
+            "region_id",
+            "submitted_at",
+            sqlite_where=text("escalated_at IS NOT NULL"),
+            postgresql_where=text("escalated_at IS NOT NULL"),
+        ),
+        # The few possible lex Maria/lex Sarah cases of a region (the coordinator's inbox).
+        Index(
+            "ix_deviations_region_serious",
+            "region_id",
+            "submitted_at",
+            sqlite_where=text("possible_serious = 1"),
+            postgresql_where=text("possible_serious"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -281,6 +299,8 @@ class ConcernedOrganization(db.Model):
         ),
         # The overdue answers of a region, found without reading its cases (dashboard).
         Index("ix_concerned_status_due", "status", "answer_due_on"),
+        # The answers an organization still owes (the coordinator's inbox and start page).
+        Index("ix_concerned_organization_status", "organization_id", "status", "deviation_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

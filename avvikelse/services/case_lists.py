@@ -13,7 +13,7 @@ exact total on a list that can span a whole region; the count stops at COUNT_CAP
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import Select, and_, case, exists, func, or_, select, tuple_
+from sqlalchemy import Select, case, exists, func, or_, select, true, tuple_
 from sqlalchemy.orm import contains_eager, joinedload, lazyload, raiseload, selectinload
 
 from ..db import MAX_ID, db
@@ -39,7 +39,10 @@ from ..models import (
 from ..permissions import (
     MANAGER_ROLES,
     coordinator_organization_ids,
+    deviation_id_in,
+    handed_over_in,
     manages_group,
+    organization_terms,
     visible_deviations,
 )
 from .admin import category_tree, flatten, group_list, organization_options
@@ -141,13 +144,7 @@ ROW_OPTIONS = (
 
 def _in_organization(organization_id: int):
     """Reported by the organization or concerning it."""
-    return or_(
-        Deviation.reporter_organization_id == organization_id,
-        exists().where(
-            ConcernedOrganization.deviation_id == Deviation.id,
-            ConcernedOrganization.organization_id == organization_id,
-        ),
-    )
+    return or_(*organization_terms([organization_id]))
 
 
 # --- Ärenden: the filtered case list ------------------------------------------------------------
@@ -264,9 +261,20 @@ def _my_due(organization_ids):
 
 
 def _awaiting_my_answer(user: User, organization_ids) -> Select:
-    return visible_deviations(user).where(
-        Deviation.state == DeviationState.AWAITING_ANSWERS, _mine_pending(organization_ids)
+    """Started from the answers the organizations owe (ix_concerned_organization_status), a few
+    rows even for the region's own organization, which is concerned in every case."""
+    owed = select(ConcernedOrganization.deviation_id).where(
+        ConcernedOrganization.organization_id.in_(organization_ids),
+        ConcernedOrganization.status == ConcernedStatus.PENDING,
     )
+    return visible_deviations(user).where(
+        deviation_id_in(owed), Deviation.state == DeviationState.AWAITING_ANSWERS
+    )
+
+
+def _possibly_serious():
+    """Written as ix_deviations_region_serious's condition, so the planner can use it."""
+    return Deviation.possible_serious == true()
 
 
 def _serious_undecided(organization_ids):
@@ -341,7 +349,7 @@ def coordinator_inbox(user: User, *, today: date) -> CoordinatorInbox:
     serious = list(
         db.session.scalars(
             visible_deviations(user)
-            .where(Deviation.possible_serious.is_(True), _serious_undecided(ids))
+            .where(_possibly_serious(), _serious_undecided(ids))
             .options(*ROW_OPTIONS)
             .order_by(Deviation.submitted_at, Deviation.id)
             .limit(SECTION_LIMIT + 1)
@@ -353,7 +361,7 @@ def coordinator_inbox(user: User, *, today: date) -> CoordinatorInbox:
         for row in db.session.execute(
             visible_deviations(user)
             .join(Answer, Answer.deviation_id == Deviation.id)
-            .where(Answer.organization_id.in_(ids))
+            .where(Answer.organization_id.in_(ids))  # ix_answers_organization_created
             .add_columns(Answer)
             .options(
                 *ROW_OPTIONS,
@@ -384,19 +392,17 @@ def inbox_groups(user: User) -> list[Group]:
 
 
 def in_group(group: Group):
-    """Routed to the group, shared with it, or (for LSVO, a strategic group) handed over to it."""
-    condition = or_(
+    """Routed to the group, shared with it, or (for LSVO, a strategic group) handed over to it;
+    each an indexed term, as in permissions.visible_deviations."""
+    terms = [
         Deviation.group_id == group.id,
-        exists().where(
-            DeviationShare.deviation_id == Deviation.id, DeviationShare.group_id == group.id
+        deviation_id_in(
+            select(DeviationShare.deviation_id).where(DeviationShare.group_id == group.id)
         ),
-    )
+    ]
     if group.level is GroupLevel.STRATEGIC:
-        condition = or_(
-            condition,
-            and_(Deviation.escalated_at.is_not(None), Deviation.region_id == group.region_id),
-        )
-    return condition
+        terms.append(handed_over_in([group.region_id]))
+    return or_(*terms)
 
 
 def _overdue_action(today: date):
@@ -495,7 +501,7 @@ def waiting_for(user: User, *, today: date) -> list[Waiting]:
             waiting.append(Waiting("answers", count, overdue, first=first))
         serious = db.session.scalar(
             visible_deviations(user)
-            .where(Deviation.possible_serious.is_(True), _serious_undecided(ids))
+            .where(_possibly_serious(), _serious_undecided(ids))
             .with_only_columns(func.count(Deviation.id))
         )
         if serious:

@@ -35,6 +35,7 @@ from ..models import (
 )
 from .dates import month_index
 from .figures import rebuild
+from .maintenance import refresh_planner_statistics
 from .recurrence import deviation_key_values
 
 WORDS = (
@@ -251,7 +252,8 @@ def _handed_over(rng, life: dict) -> datetime | None:
 
 def generate(plan: Plan, *, batch: int = 5000) -> Truth:
     """Write plan.rows deviations (planted patterns included), their detection keys and how
-    far each has come through the workflow; then count the regions' follow-up figures."""
+    far each has come through the workflow; then count the regions' follow-up figures and
+    refresh the planner's statistics, as a bulk load should."""
     rng = random.Random(plan.seed)  # noqa: S311 - synthetic data, not security
     steps = random.Random(plan.seed + 1)  # noqa: S311 - its own stream: the cases stay the same
     people = random.Random(plan.seed + 2)  # noqa: S311 - likewise
@@ -379,4 +381,5 @@ def generate(plan: Plan, *, batch: int = 5000) -> Truth:
     truth.rows = len(cases)
     for setup in setups:
         rebuild(setup.region.id, now=end)
+    refresh_planner_statistics()
     return truth
