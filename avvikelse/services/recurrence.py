@@ -24,7 +24,7 @@ from itertools import combinations
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import delete, func, insert, select, union_all
+from sqlalchemy import delete, func, insert, select, true, union_all
 from sqlalchemy.orm import aliased
 
 from ..db import db
@@ -597,24 +597,27 @@ def suggestion_cases_for(
             .group_by(SuggestionCase.suggestion_id)
         ).all()
     )
-    case = aliased(Deviation)
+    listed = aliased(SuggestionCase)
     # Case by case through the one visibility rule, by id: read as a join, SQLite without
     # statistics would walk all the region's cases by index instead.
-    visible = visible_deviations(user).where(Deviation.id == case.id).exists()
-    latest = union_all(
-        *(
-            select(
-                select(SuggestionCase.id)
-                .join(case, case.id == SuggestionCase.deviation_id)
-                .where(SuggestionCase.suggestion_id == suggestion_id, visible)
-                .order_by(SuggestionCase.deviation_id.desc())
-                .limit(limit + 1)
-                .subquery()
-                .c.id
-            )
-            for suggestion_id in ids
+    visible = visible_deviations(user).where(Deviation.id == listed.deviation_id).exists()
+
+    def latest_of(suggestion_id):
+        return (
+            select(listed.id)
+            .where(listed.suggestion_id == suggestion_id, visible)
+            .order_by(listed.deviation_id.desc())
+            .limit(limit + 1)
         )
-    )
+
+    if db.session.get_bind().dialect.name == "postgresql":
+        # One subquery run per suggestion; a union of one per suggestion costs PostgreSQL
+        # more to plan than to run.
+        part = latest_of(Suggestion.id).lateral()
+        latest = select(part.c.id).join_from(Suggestion, part, true()).where(Suggestion.id.in_(ids))
+    else:
+        latest = union_all(*(select(latest_of(i).subquery().c.id) for i in ids))
+    case = aliased(Deviation)
     rows = defaultdict(list)
     for row in db.session.execute(
         select(SuggestionCase.suggestion_id, case.id, case.number, case.occurred_on, case.title)
