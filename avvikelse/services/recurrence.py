@@ -616,6 +616,8 @@ def suggestion_cases_for(
         part = latest_of(Suggestion.id).lateral()
         latest = select(part.c.id).join_from(Suggestion, part, true()).where(Suggestion.id.in_(ids))
     else:
+        # SQLite has no LATERAL: one index range per suggestion, within its limit of 500
+        # terms to a compound select (the page asks for at most a hundred suggestions).
         latest = union_all(*(select(latest_of(i).subquery().c.id) for i in ids))
     case = aliased(Deviation)
     rows = defaultdict(list)
