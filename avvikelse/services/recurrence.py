@@ -24,7 +24,8 @@ from itertools import combinations
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, true, union_all
+from sqlalchemy.orm import aliased
 
 from ..db import db
 from ..models import (
@@ -48,6 +49,7 @@ from ..permissions import (
     can_decide_suggestion,
     can_triage,
     managed_suggestion_filter,
+    visible_deviations,
 )
 from .dates import local_today, month_index, months_after, months_before
 from .errors import WorkflowError
@@ -558,6 +560,77 @@ def dismiss_suggestion(suggestion: Suggestion, *, note: str, actor: User, now: d
     suggestion.decision_note = note.strip()
     suggestion.updated_at = now
     db.session.flush()
+
+
+# How many of a suggestion's cases the page lists, the latest reported first. A sweep over years
+# grows a suggestion to hundreds of cases: a page of thousands of links neither loads fast nor
+# helps the group judge, and counting which of them a user may see would read every one.
+LISTED_CASES = 10
+
+
+@dataclass
+class SuggestionCases:
+    """What the suggestion page says of one suggestion's cases for one user."""
+
+    listed: list  # rows with id, number, occurred_on and title, the latest reported first
+    total: int
+    more: bool  # more cases than listed that the user may see
+
+    @property
+    def hidden(self) -> int | None:
+        """How many the user may not see, known when every case was looked at."""
+        return None if self.more else self.total - len(self.listed)
+
+
+def suggestion_cases_for(
+    user: User, suggestions, *, limit: int = LISTED_CASES
+) -> dict[int, SuggestionCases]:
+    """Per suggestion, the latest cases this user may open and how many cases it has: two
+    statements for the whole page, and each suggestion read only until `limit` are found."""
+    ids = [s.id for s in suggestions]
+    if not ids:
+        return {}
+    totals = dict(
+        db.session.execute(
+            select(SuggestionCase.suggestion_id, func.count())
+            .where(SuggestionCase.suggestion_id.in_(ids))
+            .group_by(SuggestionCase.suggestion_id)
+        ).all()
+    )
+    listed = aliased(SuggestionCase)
+    # Case by case through the one visibility rule, by id: read as a join, SQLite without
+    # statistics would walk all the region's cases by index instead.
+    visible = visible_deviations(user).where(Deviation.id == listed.deviation_id).exists()
+
+    def latest_of(suggestion_id):
+        return (
+            select(listed.id)
+            .where(listed.suggestion_id == suggestion_id, visible)
+            .order_by(listed.deviation_id.desc())
+            .limit(limit + 1)
+        )
+
+    if db.session.get_bind().dialect.name == "postgresql":
+        # One subquery run per suggestion; a union of one per suggestion costs PostgreSQL
+        # more to plan than to run.
+        part = latest_of(Suggestion.id).lateral()
+        latest = select(part.c.id).join_from(Suggestion, part, true()).where(Suggestion.id.in_(ids))
+    else:
+        # SQLite has no LATERAL: one index range per suggestion, within its limit of 500
+        # terms to a compound select (the page asks for at most a hundred suggestions).
+        latest = union_all(*(select(latest_of(i).subquery().c.id) for i in ids))
+    case = aliased(Deviation)
+    rows = defaultdict(list)
+    for row in db.session.execute(
+        select(SuggestionCase.suggestion_id, case.id, case.number, case.occurred_on, case.title)
+        .join(case, case.id == SuggestionCase.deviation_id)
+        .where(SuggestionCase.id.in_(latest))
+        .order_by(SuggestionCase.suggestion_id, SuggestionCase.deviation_id.desc())
+    ):
+        rows[row.suggestion_id].append(row)
+    return {
+        i: SuggestionCases(rows[i][:limit], totals.get(i, 0), len(rows[i]) > limit) for i in ids
+    }
 
 
 def suggestion_groups(suggestions) -> dict[int, Group]:

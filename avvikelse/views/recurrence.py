@@ -15,7 +15,7 @@ from ..forms.recurrence import (
     PresentationForm,
     ThresholdsForm,
 )
-from ..models import Deviation, Region, Suggestion
+from ..models import Region, Suggestion
 from ..permissions import (
     can_decide_suggestion,
     can_hand_over_with_presentation,
@@ -24,7 +24,6 @@ from ..permissions import (
     get_deviation_or_404,
     require,
     require_admin,
-    visible_deviations,
 )
 from ..services import clusters, dates, recurrence, trends
 from ..services.meetings import meeting_date
@@ -46,22 +45,6 @@ def _suggestion_or_404(suggestion_id: int) -> Suggestion:
     return suggestion
 
 
-def _visible_cases(suggestions) -> dict[int, list[Deviation]]:
-    """Per suggestion, the cases this user may open; the rest are only counted."""
-    ids = {i for s in suggestions for i in s.deviation_ids}
-    if not ids:
-        return {}
-    visible = {
-        d.id: d
-        for d in db.session.scalars(
-            visible_deviations(current_user).where(Deviation.id.in_(ids)).order_by(Deviation.id)
-        )
-    }
-    return {
-        s.id: [visible[i] for i in sorted(s.deviation_ids) if i in visible] for s in suggestions
-    }
-
-
 @bp.get("/", endpoint="index")
 def index():
     _require_viewer()
@@ -75,7 +58,7 @@ def _render_index(refused: tuple[int, str, FlaskForm] | None = None, status: int
     page = render_template(
         "recurrence/index.html",
         suggestions=suggestions,
-        visible=_visible_cases(suggestions),
+        cases=recurrence.suggestion_cases_for(current_user, suggestions),
         groups=recurrence.suggestion_groups(suggestions),
         describe=recurrence.describe,
         confirm_form=ConfirmSuggestionForm(formdata=None),

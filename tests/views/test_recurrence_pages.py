@@ -5,11 +5,24 @@ from datetime import timedelta
 import pytest
 
 from avvikelse.extensions import db
-from avvikelse.models import Deviation, Group, User
+from avvikelse.models import (
+    Category,
+    Deviation,
+    Group,
+    Organization,
+    Region,
+    Suggestion,
+    SuggestionCase,
+    SuggestionKind,
+    TargetGroup,
+    User,
+)
 from avvikelse.services import clusters, dates
 from avvikelse.services.deviations import submit_deviation
+from avvikelse.services.recurrence import LISTED_CASES
 
 from .. import factories
+from .test_inbox import statements_for
 
 SECRET_TITLE = "Hemlig rubrik om Sven på avdelning 7"
 SECRET_TEXT = "Unik fritext som bara rapportören och gruppen får läsa, zebra-kod 4711."
@@ -156,3 +169,75 @@ def test_the_group_answers_the_four_questions_for_a_cluster(app, client, auth, w
     auth.logout()
     auth.login("staff@test.example")
     assert client.post(url, data={"current_state": "x"}).status_code == 404
+
+
+def add_suggestion(world, key: str, *, seen: int, hidden: int) -> int:
+    """A suggestion for the chair's group of `seen` cases routed to it and `hidden` routed to
+    another group, which the chair does not see."""
+    region = db.session.get(Region, world["region"])
+    if not db.session.scalar(db.select(Group).where(Group.target_group == TargetGroup.ADULTS)):
+        factories.create_group(region, "Samverkansgrupp Vuxna", target_group=TargetGroup.ADULTS)
+    reporter = db.session.get(User, world["staff"])
+    category = db.session.get(Category, world["category"])
+    regionorg = db.session.get(Organization, world["regionorg"])
+    now = dates.now()
+    cases = [
+        submit_deviation(
+            factories.report(
+                [regionorg],
+                category,
+                title=f"Fall {key} {n}",
+                target_group=TargetGroup.ELDERLY if n < seen else TargetGroup.ADULTS,
+            ),
+            actor=reporter,
+            now=now,
+        )
+        for n in range(seen + hidden)
+    ]
+    suggestion = Suggestion(
+        region_id=region.id,
+        group_id=world["group"],
+        kind=SuggestionKind.GENERAL_MARKED,
+        key=key,
+        reason={"group": "Samverkansgrupp Äldre", "note": key},
+        created_at=now,
+        updated_at=now,
+        cases=[SuggestionCase(deviation_id=d.id) for d in cases],
+    )
+    db.session.add(suggestion)
+    db.session.commit()
+    return suggestion.id
+
+
+def suggestion_item(page: str, suggestion_id: int) -> str:
+    """The suggestion's reason, cases and hints, up to its forms."""
+    start = page.index(f'id="forslag-{suggestion_id}"')
+    return page[start : page.index('class="suggestion-actions"', start)]
+
+
+def test_the_suggestion_page_costs_the_same_statements_for_many_suggestions_and_cases(
+    app, client, auth, world
+):
+    """A sweep over years grows suggestions to hundreds of cases: the page reads them in a
+    fixed number of statements and lists only the latest ones the user may see."""
+    with app.app_context():
+        small = add_suggestion(world, "few", seen=2, hidden=1)
+    auth.login("chair@test.example")
+    page = client.get("/aterkommande/").get_data(as_text=True)
+    few = statements_for(client, "/aterkommande/")
+    item = suggestion_item(page, small)
+    assert item.count("Fall few") == 2
+    assert "1 ärenden hör till andra grupper och visas inte för dig." in item
+
+    with app.app_context():
+        large = [
+            add_suggestion(world, f"many{n}", seen=LISTED_CASES + 2, hidden=3) for n in range(3)
+        ]
+    page = client.get("/aterkommande/").get_data(as_text=True)
+    assert len(statements_for(client, "/aterkommande/")) == len(few)
+    item = suggestion_item(page, large[0])
+    assert item.count("Fall many0") == LISTED_CASES
+    assert f"Fall many0 {LISTED_CASES + 1}" in item  # the latest first
+    assert "Fall many0 0<" not in item
+    assert f"Förslaget gäller {LISTED_CASES + 5} ärenden." in item
+    assert "hör till andra grupper" not in item
