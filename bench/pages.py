@@ -86,6 +86,23 @@ def _schema(url: str, *, reuse: bool = False) -> None:
 
 def prepare(url: str, rows: int) -> None:
     from avvikelse.extensions import db
+    from avvikelse.services.synthetic import Plan, generate
+
+    with _app(url).app_context():
+        _schema(url)
+        regions = max(1, round(rows / REGION_ROWS))
+        started = time.perf_counter()
+        # A region has 30 × 14 (category, municipality) keys and a pattern needs its own key.
+        generate(Plan(rows=rows, regions=regions, patterns=min(rows // 20, 200 * regions)))
+        db.session.commit()
+        print(f"{rows} cases in {regions} regions: {time.perf_counter() - started:.0f} s")
+
+
+def setup_roles() -> None:
+    """The bench's people, the first region's recurrence suggestions and a meeting, once: also
+    on a database `avvikelse generate` made. The region is swept as the nightly job sweeps it
+    (the last M months), not the whole history of every region, which takes hours at 10^6."""
+    from avvikelse.extensions import db
     from avvikelse.models import (
         Coordinator,
         Group,
@@ -99,71 +116,63 @@ def prepare(url: str, rows: int) -> None:
     )
     from avvikelse.services import dates
     from avvikelse.services.accounts import hash_password
-    from avvikelse.services.detection import sweep_recurrence
-    from avvikelse.services.synthetic import Plan, generate
+    from avvikelse.services.recurrence import sweep_region
+    from avvikelse.services.trends import detect_rising_trends
 
-    app = _app(url)
-    with app.app_context():
-        _schema(url)
-        regions = max(1, round(rows / REGION_ROWS))
-        started = time.perf_counter()
-        # A region has 30 × 14 (category, municipality) keys and a pattern needs its own key.
-        generate(Plan(rows=rows, regions=regions, patterns=min(rows // 20, 200 * regions)))
-        db.session.commit()
-        print(f"{rows} cases in {regions} regions: {time.perf_counter() - started:.0f} s")
-        started = time.perf_counter()
-        sweep_recurrence(now=dates.now(), full=True)
-        db.session.commit()
-        print(f"recurrence sweep: {time.perf_counter() - started:.0f} s", flush=True)
-        region = db.session.scalar(select(Region).where(Region.key == "synt-1"))
-        in_region = select(Organization).where(Organization.region_id == region.id)
-        kommun = db.session.scalar(
-            in_region.where(Organization.kind == OrganizationKind.MUNICIPALITY).order_by(
-                Organization.id
-            )
+    if db.session.scalar(select(User.id).where(User.email == EMAILS["chair"])):
+        return
+    region = db.session.scalar(select(Region).where(Region.key == "synt-1"))
+    started = time.perf_counter()
+    now = dates.now()
+    since = dates.months_before(dates.local_today(now), region.recurrence_months)
+    sweep_region(region, now=now, since=since)
+    detect_rising_trends(region, now=now)
+    db.session.commit()
+    print(f"recurrence sweep of the first region: {time.perf_counter() - started:.0f} s")
+    in_region = select(Organization).where(Organization.region_id == region.id)
+    kommun = db.session.scalar(
+        in_region.where(Organization.kind == OrganizationKind.MUNICIPALITY).order_by(
+            Organization.id
         )
-        region_org = db.session.scalar(
-            in_region.where(Organization.kind == OrganizationKind.REGION)
-        )
-        groups = select(Group).where(Group.region_id == region.id).order_by(Group.id)
-        tactical = db.session.scalar(groups.where(Group.level == GroupLevel.TACTICAL))
-        lsvo = db.session.scalar(groups.where(Group.level == GroupLevel.STRATEGIC))
-        password = hash_password(PASSWORD)
+    )
+    region_org = db.session.scalar(in_region.where(Organization.kind == OrganizationKind.REGION))
+    groups = select(Group).where(Group.region_id == region.id).order_by(Group.id)
+    tactical = db.session.scalar(groups.where(Group.level == GroupLevel.TACTICAL))
+    lsvo = db.session.scalar(groups.where(Group.level == GroupLevel.STRATEGIC))
+    password = hash_password(PASSWORD)
 
-        def person(role: str, organization, **kwargs) -> User:
-            user = User(
-                name=f"Bench {role}",
-                email=EMAILS[role],
-                organization=organization,
-                password_hash=password,
-                **kwargs,
-            )
-            db.session.add(user)
-            return user
+    def person(role: str, organization, **kwargs) -> User:
+        user = User(
+            name=f"Bench {role}",
+            email=EMAILS[role],
+            organization=organization,
+            password_hash=password,
+            **kwargs,
+        )
+        db.session.add(user)
+        return user
 
-        person("administrator", region_org, is_admin=True)
-        db.session.add(Coordinator(user=person("coordinator", kommun), organization=kommun))
-        db.session.add(
-            Coordinator(user=person("region coordinator", region_org), organization=region_org)
-        )
-        chair = person("chair", region_org)
-        db.session.add_all(
-            [
-                Membership(user=chair, group=tactical, role=MembershipRole.CHAIR),
-                Membership(
-                    user=person("secretary", kommun), group=tactical, role=MembershipRole.SECRETARY
-                ),
-                Membership(
-                    user=person("LSVO member", kommun), group=lsvo, role=MembershipRole.MEMBER
-                ),
-            ]
-        )
-        db.session.scalar(
-            select(User).where(User.organization_id == kommun.id).order_by(User.id)
-        ).password_hash = password
-        db.session.flush()
-        _meeting(tactical, chair)
-        db.session.commit()
+    person("administrator", region_org, is_admin=True)
+    db.session.add(Coordinator(user=person("coordinator", kommun), organization=kommun))
+    db.session.add(
+        Coordinator(user=person("region coordinator", region_org), organization=region_org)
+    )
+    chair = person("chair", region_org)
+    db.session.add_all(
+        [
+            Membership(user=chair, group=tactical, role=MembershipRole.CHAIR),
+            Membership(
+                user=person("secretary", kommun), group=tactical, role=MembershipRole.SECRETARY
+            ),
+            Membership(user=person("LSVO member", kommun), group=lsvo, role=MembershipRole.MEMBER),
+        ]
+    )
+    db.session.scalar(
+        select(User).where(User.organization_id == kommun.id).order_by(User.id)
+    ).password_hash = password
+    db.session.flush()
+    _meeting(tactical, chair)
+    db.session.commit()
 
 
 def _meeting(group, chair) -> None:
@@ -261,8 +270,7 @@ def _pages(roles: dict, case_of: dict, meeting_id: int) -> list[tuple[str, str, 
     pages += [("case list", role, "GET", "/arenden") for role in everyone]
     pages += [("search", role, "POST", "/sok/") for role in everyone]
     pages += [
-        ("recurrence page", role, "GET", "/aterkommande/")
-        for role in ("chair", "administrator")
+        ("recurrence page", role, "GET", "/aterkommande/") for role in ("chair", "administrator")
     ]
     pages += [
         ("dashboard", role, "GET", "/uppfoljning")
@@ -372,16 +380,16 @@ def main(argv=None) -> int:
     else:
         path = args.sqlite or Path(tempfile.mkdtemp(prefix="avv-bench-pages-")) / "pages.sqlite"
         url = f"sqlite:///{path}"
-    if args.reuse:
-        from avvikelse.extensions import db
-        from avvikelse.services.maintenance import refresh_planner_statistics
-
-        with _app(url).app_context():
-            _schema(url, reuse=True)
-            refresh_planner_statistics()
-            db.session.commit()
-    else:
+    if not args.reuse:
         prepare(url, args.rows)
+    from avvikelse.extensions import db
+    from avvikelse.services.maintenance import refresh_planner_statistics
+
+    with _app(url).app_context():
+        _schema(url, reuse=True)
+        setup_roles()
+        refresh_planner_statistics()
+        db.session.commit()
     measure(url, args.runs)
     print(f"\n  peak RSS of the process: {_peak_rss_mib():.0f} MiB")
     return 0

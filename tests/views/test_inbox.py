@@ -270,6 +270,31 @@ def test_inbox_statements_do_not_grow_with_cases(app, client, w, auth):
     assert len(statements_for(client, "/inkorg/samordnare")) == few
 
 
+@pytest.mark.parametrize(
+    "email",
+    [
+        "staff@test.example",
+        "coord.region@test.example",
+        "chair@test.example",
+        "lsvo.chair@test.example",
+        "lsvo.member@test.example",
+        "admin@test.example",
+    ],
+)
+def test_start_page_statements_do_not_grow_with_cases(app, client, w, auth, email):
+    """Väntar på dig counts; each way of seeing cases is one term of one query (issue 15)."""
+    asked = now() - timedelta(days=20)
+    ids = add_cases(app, w, 2, at=asked)
+    ask_for_answers(app, w, ids, asked=asked, due_on=today() - timedelta(days=1))
+    auth.login(email)
+    client.get("/")  # warm up
+    few = len(statements_for(client, "/"))
+    ids = add_cases(app, w, 15, at=asked, possible_serious=True)
+    ask_for_answers(app, w, ids[:10], asked=asked, due_on=today() - timedelta(days=1))
+    assert len(statements_for(client, "/")) == few
+    assert len(statements_for(client, "/arenden")) == len(statements_for(client, "/arenden"))
+
+
 # --- Overdue ------------------------------------------------------------------------------------
 
 
