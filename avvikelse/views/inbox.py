@@ -54,6 +54,13 @@ def has_inbox(user) -> bool:
     return bool(user.coordinator_roles) or any(m.active for m in user.memberships)
 
 
+@bp.app_template_filter("local_date")
+def local_date(moment) -> str:
+    """An instant's Stockholm date as yyyy-mm-dd, as datetimeformat("yyyy-MM-dd") writes it
+    but without a Babel pattern per call: list rows print one per case (issue 15)."""
+    return local_today(moment).isoformat()
+
+
 def _today():
     return local_today(dates.now())
 
