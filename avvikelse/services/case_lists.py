@@ -53,8 +53,10 @@ PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100
 # Counting stops here: an exact count of a region's whole history would cost a scan per page.
 COUNT_CAP = 500
-# An inbox section shows this many cases; the rest are one click away in the filtered list.
-SECTION_LIMIT = 50
+# An inbox section shows this many cases, those that have waited longest; the rest are one
+# click away in the filtered list. Five sections of 25 are a screenful each on a phone and keep
+# the group's inbox to about 125 rows to write out (issue 15).
+SECTION_LIMIT = 25
 # "Väntar på dig" names the first few cases and counts the rest.
 WAITING_PREVIEW = 3
 RECENT_ANSWERS = 10
@@ -441,6 +443,7 @@ class GroupInbox:
     preparation: Section
     escalated: Section
     actions: Section
+    shared: set[int] = field(default_factory=set)
 
 
 def _section(statement: Select, *order, options=()) -> Section:
@@ -461,7 +464,7 @@ def group_inbox(user: User, group: Group, *, manages: bool, today: date) -> Grou
     def state(*states):
         return base.where(Deviation.state.in_(states))
 
-    return GroupInbox(
+    inbox = GroupInbox(
         group=group,
         manages=manages,
         new=_section(state(DeviationState.SUBMITTED)),
@@ -477,6 +480,15 @@ def group_inbox(user: User, group: Group, *, manages: bool, today: date) -> Grou
             options=(selectinload(Deviation.actions).raiseload("*"),),
         ),
     )
+    # Shared with the group (§6.3) but routed to another group, which triages it; a case handed
+    # over to LSVO is LSVO's whichever group it came from.
+    inbox.shared = {
+        d.id
+        for section in (inbox.new, inbox.awaiting, inbox.preparation, inbox.actions)
+        for d in section.cases
+        if d.group_id != group.id and d.escalated_at is None
+    }
+    return inbox
 
 
 # --- Väntar på dig ------------------------------------------------------------------------------

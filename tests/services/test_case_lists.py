@@ -367,6 +367,9 @@ def test_a_shared_case_is_in_the_other_groups_inbox(w):
     workflow.share_with_group(w["deviation"], other_group, reason="", actor=w["chair"], now=NOW)
     inbox = case_lists.group_inbox(other_chair, other_group, manages=True, today=TODAY)
     assert [d.id for d in inbox.new.cases] == [w["deviation"].id]
+    # Marked as shared there ("Delat med gruppen"), not in the group it is routed to.
+    assert inbox.shared == {w["deviation"].id}
+    assert case_lists.group_inbox(w["chair"], w["group"], manages=True, today=TODAY).shared == set()
 
 
 def test_inbox_groups_managed_first(w):

@@ -17,6 +17,7 @@ from avvikelse.models import (
     MembershipRole,
     Notification,
     Organization,
+    Region,
     User,
 )
 from avvikelse.services import deviations as workflow
@@ -399,6 +400,29 @@ def test_group_inbox_for_managers_and_members(client, w, auth):
     page = client.get("/inkorg/grupp").get_data(as_text=True)
     assert w["number"] in page
     assert "Du kan läsa gruppens ärenden" in page
+
+
+def test_group_inbox_marks_a_case_shared_with_the_group(app, client, w, auth):
+    with app.app_context():
+        region = db.session.get(Region, w["region"])
+        deviation = db.session.get(Deviation, w["deviation"])
+        other = factories.create_group(region, "Samverkansgrupp Vuxna")
+        kommun = db.session.get(Organization, w["kommun"])
+        other_chair = factories.create_user(kommun, "vuxna@test.example")
+        factories.add_member(other, other_chair, MembershipRole.CHAIR)
+        [chair] = load(w, "chair")
+        workflow.share_with_group(deviation, other, reason="", actor=chair, now=now())
+        db.session.commit()
+    auth.login("vuxna@test.example")
+    page = client.get("/inkorg/grupp").get_data(as_text=True)
+    new = page.split('<h2 id="nya">')[1].split('<h2 id="svar">')[0]
+    assert w["number"] in new
+    assert "Delat med gruppen" in new
+    auth.logout()
+    auth.login("chair@test.example")
+    page = client.get("/inkorg/grupp").get_data(as_text=True)
+    assert w["number"] in page
+    assert "Delat med gruppen" not in page
 
 
 def test_group_inbox_chooses_among_the_users_groups(app, client, w, auth):
