@@ -100,7 +100,7 @@ class Page:
     next_cursor: Cursor | None
 
 
-def _keyset_page(
+def keyset_page(
     statement: Select, time_column, id_column, fore: Cursor | None, size: int, at, options=()
 ):
     """Newest first after `fore`; one row more than the page tells whether there is a next page.
@@ -212,7 +212,7 @@ def filtered_cases(user: User, filters: CaseFilters) -> Select:
 def case_page(
     user: User, filters: CaseFilters, *, fore: Cursor | None = None, size: int = PAGE_SIZE
 ) -> Page:
-    return _keyset_page(
+    return keyset_page(
         filtered_cases(user, filters),
         Deviation.submitted_at,
         Deviation.id,
@@ -558,7 +558,7 @@ def waiting_for(user: User, *, today: date) -> list[Waiting]:
 
 
 def notification_page(user: User, *, fore: Cursor | None = None, size: int = PAGE_SIZE) -> Page:
-    return _keyset_page(
+    return keyset_page(
         select(Notification).where(Notification.user_id == user.id).options(raiseload("*")),
         Notification.created_at,
         Notification.id,
@@ -632,7 +632,7 @@ def audit_page(
         )
     if filters.administrators_only:
         statement = statement.where(AuditEntry.as_administrator.is_(True))
-    return _keyset_page(
+    return keyset_page(
         statement, AuditEntry.created_at, AuditEntry.id, fore, size, lambda e: e.created_at
     )
 

@@ -51,6 +51,7 @@ from ..permissions import (
     managed_suggestion_filter,
     visible_deviations,
 )
+from .case_lists import Cursor, keyset_page
 from .dates import local_today, month_index, months_after, months_before
 from .errors import WorkflowError
 from .personal_data import guard_text
@@ -533,16 +534,23 @@ def reporter_hint(
 # --- Deciding on suggestions ------------------------------------------------------------------
 
 
-def open_suggestions_for(user: User, *, limit: int = 100) -> list[Suggestion]:
-    """The suggestions a chair or secretary is asked to judge: their groups', and the whole
-    region's for LSVO's managers."""
-    return list(
-        db.session.scalars(
-            select(Suggestion)
-            .where(Suggestion.state == SuggestionState.OPEN, managed_suggestion_filter(user))
-            .order_by(Suggestion.updated_at.desc(), Suggestion.id.desc())
-            .limit(limit)
-        )
+# Suggestions judged per page: each carries its latest cases and two forms, and a sweep over a
+# large region's years leaves hundreds open (issue 15).
+SUGGESTION_PAGE = 20
+
+
+def open_suggestions_for(user: User, *, fore: Cursor | None = None, size: int = SUGGESTION_PAGE):
+    """The suggestions a chair or secretary is asked to judge, the latest changed first: their
+    groups', and the whole region's for LSVO's managers. A Page; `fore` continues after one."""
+    return keyset_page(
+        select(Suggestion).where(
+            Suggestion.state == SuggestionState.OPEN, managed_suggestion_filter(user)
+        ),
+        Suggestion.updated_at,
+        Suggestion.id,
+        fore,
+        size,
+        lambda s: s.updated_at,
     )
 
 

@@ -25,7 +25,7 @@ from ..permissions import (
     require,
     require_admin,
 )
-from ..services import clusters, dates, recurrence, trends
+from ..services import case_lists, clusters, dates, recurrence, trends
 from ..services.meetings import meeting_date
 from .params import query_ids, query_int
 from .steps import Done, back_with_flash, run_step
@@ -53,11 +53,16 @@ def index():
 
 def _render_index(refused: tuple[int, str, FlaskForm] | None = None, status: int = 200):
     """The suggestions; `refused` is (suggestion id, "confirm" or "dismiss", the form as typed),
-    shown again under that suggestion with its reason."""
-    suggestions = recurrence.open_suggestions_for(current_user)
+    shown again under that suggestion with its reason. A form carries its page's `fore` in its
+    address, so a refused step comes back to the page it was sent from."""
+    fore = case_lists.Cursor.decode(request.args.get("fore"))
+    found = recurrence.open_suggestions_for(current_user, fore=fore)
+    suggestions = found.rows
     page = render_template(
         "recurrence/index.html",
         suggestions=suggestions,
+        next_cursor=found.next_cursor,
+        fore=fore,
         cases=recurrence.suggestion_cases_for(current_user, suggestions),
         groups=recurrence.suggestion_groups(suggestions),
         describe=recurrence.describe,

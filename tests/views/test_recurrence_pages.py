@@ -1,5 +1,7 @@
 """Issue 5 pages: the reporter's hint reveals no other case's text; pages render for managers."""
 
+import html
+import re
 from datetime import timedelta
 
 import pytest
@@ -19,7 +21,7 @@ from avvikelse.models import (
 )
 from avvikelse.services import clusters, dates
 from avvikelse.services.deviations import submit_deviation
-from avvikelse.services.recurrence import LISTED_CASES
+from avvikelse.services.recurrence import LISTED_CASES, SUGGESTION_PAGE
 
 from .. import factories
 from .test_inbox import statements_for
@@ -241,3 +243,40 @@ def test_the_suggestion_page_costs_the_same_statements_for_many_suggestions_and_
     assert "Fall many0 0<" not in item
     assert f"Förslaget gäller {LISTED_CASES + 5} ärenden." in item
     assert "hör till andra grupper" not in item
+
+
+def test_suggestions_come_a_page_at_a_time_and_a_refused_step_returns_to_its_page(
+    app, client, auth, world
+):
+    with app.app_context():
+        ids = [add_suggestion(world, f"s{n}", seen=1, hidden=0) for n in range(SUGGESTION_PAGE + 3)]
+    auth.login("chair@test.example")
+    first = client.get("/aterkommande/").get_data(as_text=True)
+    shown = [int(i) for i in re.findall(r'id="forslag-(\d+)"', first)]
+    # The latest changed first; made in the same instant, the latest made first.
+    assert shown == ids[::-1][:SUGGESTION_PAGE]
+    link = re.search(r'href="(/aterkommande/\?fore=[^"]+)">Fler förslag', first)
+    second = client.get(html.unescape(link[1])).get_data(as_text=True)
+    rest = [int(i) for i in re.findall(r'id="forslag-(\d+)"', second)]
+    # Neither skipped nor repeated (the world's own cases made one suggestion before these).
+    assert len(set(shown + rest)) == len(shown + rest)
+    assert [i for i in shown + rest if i in ids] == ids[::-1]
+    assert "Fler förslag" not in second
+    assert "← De senaste" in second
+
+    # Dismissing without a reason on the second page shows the second page again, the reason
+    # under the suggestion's field.
+    action = re.search(rf'action="([^"]*/forslag/{rest[0]}/avfarda[^"]*)"', second)[1]
+    refused = client.post(html.unescape(action), data={"note": "  "})
+    assert refused.status_code == 422
+    again = refused.get_data(as_text=True)
+    assert f'id="forslag-{rest[0]}"' in again
+    assert "Skriv varför förslaget avfärdas." in again
+
+
+def test_a_damaged_page_link_starts_from_the_latest_suggestions(app, client, auth, world):
+    with app.app_context():
+        add_suggestion(world, "one", seen=1, hidden=0)
+    auth.login("chair@test.example")
+    page = client.get("/aterkommande/?fore=inte-en-sida").get_data(as_text=True)
+    assert "Fall one 0" in page
