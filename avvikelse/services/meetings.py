@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..db import db
 from ..models import (
@@ -22,6 +23,7 @@ from ..models import (
     Matter,
     MatterKind,
     Meeting,
+    Membership,
     MembershipRole,
     Notification,
     Organization,
@@ -38,6 +40,7 @@ from ..permissions import (
     can_record_decision,
     can_send_written_view,
     manages_group,
+    visible_deviations,
 )
 from . import clusters
 from .agenda import add_system_matter, following_meeting, next_meeting, next_open_meeting
@@ -1073,3 +1076,43 @@ def agenda_case_ids(matters) -> list[int]:
             .order_by(ClusterCase.deviation_id)
         )
     return ids
+
+
+# --- The meeting page -------------------------------------------------------------------------
+
+# Everything the meeting page shows, loaded up front (issue 15): the page costs the same number
+# of statements whether the agenda has one matter or thirty.
+MEETING_PAGE_OPTIONS = (
+    joinedload(Meeting.group)
+    .selectinload(Group.memberships)
+    .options(joinedload(Membership.user), joinedload(Membership.represented_organization)),
+    joinedload(Meeting.extra_decided_by),
+    selectinload(Meeting.attendance),
+    selectinload(Meeting.minutes),
+    selectinload(Meeting.matters).options(
+        joinedload(Matter.raised_by_user),
+        joinedload(Matter.raised_by_group),
+        joinedload(Matter.presenter),
+        joinedload(Matter.deviation).joinedload(Deviation.category),
+        joinedload(Matter.decision).options(
+            selectinload(Decision.actions).options(
+                joinedload(Action.owner_organization), joinedload(Action.owner_group)
+            ),
+            selectinload(Decision.assignments).joinedload(Assignment.to_group),
+        ),
+        selectinload(Matter.written_views).joinedload(WrittenView.user),
+    ),
+)
+
+
+def visible_agenda_case_ids(user, matters) -> set[int]:
+    """Which of the agenda's cases the user may open, in one lookup by id: the agenda names
+    every case, but links only these."""
+    ids = [m.deviation_id for m in matters if m.deviation_id is not None]
+    if not ids:
+        return set()
+    return set(
+        db.session.scalars(
+            visible_deviations(user).where(Deviation.id.in_(ids)).with_only_columns(Deviation.id)
+        )
+    )

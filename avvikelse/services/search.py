@@ -1,4 +1,4 @@
-"""Full-text search and similar deviations, on SQLite FTS5 or PostgreSQL's swedish tsvector.
+"""Full-text search, on SQLite FTS5 or PostgreSQL's swedish tsvector, and similar deviations.
 
 Both engines get the same input: the user's words, reduced to letters and digits, each matched
 as a prefix (Swedish compounds are not split by either engine: "läkemedel*" finds
@@ -18,9 +18,10 @@ from sqlalchemy import Float, Integer, column, select, text
 from sqlalchemy.orm import joinedload
 
 from ..db import db
-from ..models import ConcernedOrganization, Deviation, RecurrenceKey, Region
+from ..models import Deviation, RecurrenceKey, Region
 from ..permissions import visible_deviations
-from .dates import months_before
+from .dates import local_midnight, months_before
+from .recurrence import deviation_keys
 
 WORD = re.compile(r"\w+", re.UNICODE)
 START, STOP = "\u27e6", "\u27e7"
@@ -213,76 +214,93 @@ class Similar:
     words: list[str]
 
 
+# How many earlier cases each of the two indexes gives similar_cases to choose from.
+SIMILAR_CANDIDATES = 200
+
+
 def similar_cases(user, deviation: Deviation, *, limit: int = 5) -> list[Similar]:
-    """Earlier deviations most like this one, each with why: shared words, same category, same
-    pair of organizations. Only cases the user may see; the index and the key table are each
-    read through a capped lookup."""
+    """Earlier deviations most like this one, each with why: same category, same pair of
+    organizations, shared words. Only cases the user may see.
+
+    The candidates are the region's earlier cases that occurred within its recurrence window
+    (the one detection uses), from two indexes, newest first, at most SIMILAR_CANDIDATES each:
+    those of the same category and those sharing a pair of organizations. Only then is visibility
+    checked, on those ids, and the text compared, here, on those few: a full-text ranking over
+    every visible case costs as much as the region is large (issue 15), and its best matches
+    only ever came first when they shared the category or the pair anyway. So a case like this
+    one in its words alone, with neither in common, is not offered. Order: same category and
+    same pair first, then the share of this case's significant words found, then the newest.
+    """
     # A purged case has no text left to compare (services/retention.py).
     words = [] if deviation.purged_at else significant_words(deviation.title, deviation.description)
-    scores: dict[int, float] = {}
-    if words:
-        hits = _hits(words, any_word=True)
-        ranked = db.session.scalars(
-            visible_deviations(user)
-            .join(hits, hits.c.id == Deviation.id)
-            .where(Deviation.region_id == deviation.region_id, Deviation.id != deviation.id)
-            .with_only_columns(Deviation.id)
-            .order_by(hits.c.score, Deviation.id)
-            .limit(100)
-        )
-        for position, case_id in enumerate(ranked):
-            scores[case_id] = 1.0 - position / 100
+    own_pairs = {k for k in deviation_keys(deviation) if k.startswith("o:")}
     region = db.session.get(Region, deviation.region_id)
     start = months_before(deviation.occurred_on, region.recurrence_months)
-    own_keys = _keys_of(deviation.id)
-    own_pairs = {k for k in own_keys if k.startswith("o:")}
-    same_key_ids = db.session.scalars(
-        select(RecurrenceKey.deviation_id)
-        .where(
-            RecurrenceKey.region_id == deviation.region_id,
-            RecurrenceKey.key.in_([k for k in own_keys if k.startswith("cp:")]),
-            RecurrenceKey.occurred_on >= start,
-            RecurrenceKey.deviation_id != deviation.id,
-        )
-        .limit(100)
-    ).all()
-    for case_id in same_key_ids:
-        scores.setdefault(case_id, 0.0)
-    if not scores:
-        return []
-    candidates = db.session.scalars(
-        visible_deviations(user)
-        .where(
-            Deviation.id.in_(list(scores)),
-            Deviation.region_id == deviation.region_id,
-            Deviation.submitted_at <= deviation.submitted_at,
-            Deviation.id != deviation.id,
-        )
-        .options(
-            joinedload(Deviation.category),
-            joinedload(Deviation.concerned).joinedload(ConcernedOrganization.organization),
-        )
-    ).unique()
-    results = []
-    keys_by_case = _keys_by_case(list(scores))
-    for candidate in candidates:
-        their = keys_by_case.get(candidate.id, set())
-        same_category = candidate.category_id == deviation.category_id
-        same_pair = bool({k for k in their if k.startswith("o:")} & own_pairs)
-        text_of = f"{candidate.title} {candidate.description}".casefold()
-        shared = [w for w in words if re.search(rf"\b{re.escape(w)}", text_of)]
-        score = scores[candidate.id] + same_category + same_pair
-        results.append(Similar(candidate, score, same_category, same_pair, shared[:5]))
-    results.sort(key=lambda s: (-s.score, -s.deviation.id))
-    return results[:limit]
-
-
-def _keys_of(deviation_id: int) -> list[str]:
-    return list(
+    earlier = (
+        Deviation.region_id == deviation.region_id,
+        Deviation.submitted_at <= deviation.submitted_at,
+        Deviation.occurred_on >= start,
+        Deviation.id != deviation.id,
+    )
+    ids = set(
         db.session.scalars(
-            select(RecurrenceKey.key).where(RecurrenceKey.deviation_id == deviation_id)
+            select(Deviation.id)
+            # What occurred in the window was reported in it: the index's range is the window.
+            .where(
+                Deviation.category_id == deviation.category_id,
+                Deviation.submitted_at >= local_midnight(start),
+            )
+            .where(*earlier)
+            .order_by(Deviation.submitted_at.desc())
+            .limit(SIMILAR_CANDIDATES)
         )
     )
+    if own_pairs:
+        ids.update(
+            db.session.scalars(
+                select(RecurrenceKey.deviation_id)
+                .where(
+                    RecurrenceKey.region_id == deviation.region_id,
+                    RecurrenceKey.key.in_(sorted(own_pairs)),
+                    RecurrenceKey.occurred_on >= start,
+                    RecurrenceKey.deviation_id < deviation.id,
+                )
+                .order_by(RecurrenceKey.occurred_on.desc(), RecurrenceKey.deviation_id.desc())
+                .limit(SIMILAR_CANDIDATES)
+            )
+        )
+    if not ids:
+        return []
+    candidates = db.session.execute(
+        visible_deviations(user)
+        .where(Deviation.id.in_(sorted(ids)), *earlier)
+        .with_only_columns(
+            Deviation.id, Deviation.category_id, Deviation.title, Deviation.description
+        )
+    ).all()
+    if not candidates:
+        return []
+    keys_by_case = _keys_by_case([c.id for c in candidates])
+    patterns = [(w, re.compile(rf"\b{re.escape(w)}")) for w in words]
+    ranked = []
+    for candidate in candidates:
+        same_category = candidate.category_id == deviation.category_id
+        same_pair = bool(keys_by_case.get(candidate.id, set()) & own_pairs)
+        text_of = f"{candidate.title} {candidate.description}".casefold()
+        shared = [w for w, pattern in patterns if pattern.search(text_of)]
+        # The text's share stays below 1, so it orders within the category and pair ranks.
+        score = same_category + same_pair + len(shared) / (len(words) + 1)
+        ranked.append((score, candidate.id, same_category, same_pair, shared))
+    ranked.sort(key=lambda r: (-r[0], -r[1]))
+    best = ranked[:limit]
+    loaded = {
+        d.id: d
+        for d in db.session.scalars(select(Deviation).where(Deviation.id.in_([r[1] for r in best])))
+    }
+    return [
+        Similar(loaded[case_id], score, same_category, same_pair, shared[:5])
+        for score, case_id, same_category, same_pair, shared in best
+    ]
 
 
 def _keys_by_case(ids) -> dict[int, set[str]]:

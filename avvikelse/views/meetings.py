@@ -9,6 +9,7 @@ and redirects. A refused step renders the page again with the form as typed (422
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 
 from flask import Blueprint, abort, flash, render_template, request, url_for
 from flask_babel import gettext as _
@@ -68,8 +69,8 @@ def _group_or_404(group_id: int) -> Group:
     return group
 
 
-def _meeting_or_404(meeting_id: int) -> Meeting:
-    meeting = db.session.get(Meeting, meeting_id)
+def _meeting_or_404(meeting_id: int, *, options=()) -> Meeting:
+    meeting = db.session.get(Meeting, meeting_id, options=options)
     if meeting is None or not can_view_meetings(current_user, meeting.group):
         abort(404)
     return meeting
@@ -495,6 +496,33 @@ class Failure:
     form: FlaskForm
 
 
+@dataclass
+class DecisionChoices:
+    outcomes: list[SelectChoice]
+    owners: list[SelectChoice]
+    assignment_groups: list[SelectChoice]
+
+
+def decision_choices(meeting: Meeting) -> DecisionChoices:
+    """The decision form's choices, the same for every matter: the page looks them up once."""
+    region_id = meeting.group.region_id
+    groups = case_page.region_groups(region_id)
+    organizations, group_label = _("Organisationer"), _("Grupper")
+    return DecisionChoices(
+        outcomes=[SelectChoice(o.value, o.title) for o in service.allowed_outcomes(meeting.group)],
+        owners=[
+            SelectChoice("", _("Välj …")),
+            *(
+                SelectChoice(f"organization:{o.id}", o.name, optgroup=organizations)
+                for o in case_page.region_organizations(region_id)
+            ),
+            *(SelectChoice(f"group:{g.id}", g.name, optgroup=group_label) for g in groups),
+        ],
+        assignment_groups=[SelectChoice("", _("Inget uppdrag"))]
+        + [SelectChoice(g.id, g.name) for g in groups if g.id != meeting.group_id],
+    )
+
+
 class MeetingPage:
     """Builds the forms the template asks for; a failed one comes back as typed."""
 
@@ -512,6 +540,7 @@ class MeetingPage:
             not meeting.cancelled and meeting.starts_at <= now and not meeting.minutes_approved
         )
         self.future = meeting.starts_at > now
+        self.viewable = service.visible_agenda_case_ids(current_user, meeting.matters)
 
     def failed(self, key: str, item: int | None = None) -> bool:
         return bool(self.failure and (self.failure.key, self.failure.item) == (key, item))
@@ -519,7 +548,12 @@ class MeetingPage:
     def form(self, key: str, item: int | None = None):
         if self.failed(key, item):
             return self.failure.form
-        return build_form(key, self.meeting, item, posted=False)
+        choices = self.decision_choices if key == "decision" else None
+        return build_form(key, self.meeting, item, posted=False, choices=choices)
+
+    @cached_property
+    def decision_choices(self) -> DecisionChoices:
+        return decision_choices(self.meeting)
 
     def attendance_groups(self):
         """Memberships by represented organization; those without one (chair, secretary,
@@ -538,22 +572,14 @@ class MeetingPage:
         return membership_id in self.present
 
 
-def _owner_choices(region_id: int) -> list[SelectChoice]:
-    organizations, groups = _("Organisationer"), _("Grupper")
-    return [
-        SelectChoice("", _("Välj …")),
-        *(
-            SelectChoice(f"organization:{o.id}", o.name, optgroup=organizations)
-            for o in case_page.region_organizations(region_id)
-        ),
-        *(
-            SelectChoice(f"group:{g.id}", g.name, optgroup=groups)
-            for g in case_page.region_groups(region_id)
-        ),
-    ]
-
-
-def build_form(key: str, meeting: Meeting, item: int | None = None, *, posted: bool):
+def build_form(
+    key: str,
+    meeting: Meeting,
+    item: int | None = None,
+    *,
+    posted: bool,
+    choices: DecisionChoices | None = None,
+):
     prefix = key if item is None else f"{key}-{item}"
     kwargs = {"prefix": prefix} if posted else {"prefix": prefix, "formdata": None}
     if key == "attendance":
@@ -563,15 +589,10 @@ def build_form(key: str, meeting: Meeting, item: int | None = None, *, posted: b
         ]
     elif key == "decision":
         form = forms.DecisionForm(**kwargs)
-        outcomes = service.allowed_outcomes(meeting.group)
-        form.outcome.choices = [SelectChoice(o.value, o.title) for o in outcomes]
-        region_id = meeting.group.region_id
-        form.action_owner.choices = _owner_choices(region_id)
-        form.assignment_group.choices = [SelectChoice("", _("Inget uppdrag"))] + [
-            SelectChoice(g.id, g.name)
-            for g in case_page.region_groups(region_id)
-            if g.id != meeting.group_id
-        ]
+        choices = choices or decision_choices(meeting)
+        form.outcome.choices = choices.outcomes
+        form.action_owner.choices = choices.owners
+        form.assignment_group.choices = choices.assignment_groups
     elif key == "view":
         form = forms.WrittenViewForm(**kwargs)
     elif key == "move":
@@ -605,7 +626,8 @@ def _render_meeting(meeting: Meeting, now, failure: Failure | None = None, statu
 
 @bp.get("/<id:meeting_id>")
 def detail(meeting_id: int):
-    return _render_meeting(_meeting_or_404(meeting_id), dates.now())
+    meeting = _meeting_or_404(meeting_id, options=service.MEETING_PAGE_OPTIONS)
+    return _render_meeting(meeting, dates.now())
 
 
 @bp.get("/<id:meeting_id>/kallelse")

@@ -11,6 +11,7 @@ from avvikelse.services import deviations as workflow
 from avvikelse.services import meetings
 
 from .. import factories
+from .test_inbox import statements_for
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 MEETING_DAY = datetime(2026, 12, 17, 12, 0, tzinfo=UTC)
@@ -321,3 +322,93 @@ def test_a_matter_handed_over_by_a_group_names_the_group(app, client, auth, mw):
     login(auth, "secretary")
     page = client.get(f"/moten/{mw['meeting']}").get_data(as_text=True)
     assert f"<dd>Annan part ({name})</dd>" in page
+
+
+# --- Statements: the page costs the same whatever the agenda's size ---------------------------
+
+
+def _meeting_with_cases(app, mw, day: date, cases: int) -> int:
+    """Another meeting of the group with `cases` case matters, each with a written view."""
+    with app.app_context():
+        group = db.session.get(Group, mw["group"])
+        secretary, member, staff = (
+            db.session.scalar(db.select(User).where(User.email == EMAILS[role]))
+            for role in ("secretary", "member", "staff")
+        )
+        category = db.session.get(Deviation, mw["deviation"]).category
+        meeting = meetings.plan_meeting(
+            group,
+            day=day,
+            starts=time(13),
+            ends=None,
+            place="Wämö",
+            link=None,
+            actor=secretary,
+            now=NOW,
+        )
+        for n in range(cases):
+            concerned = [group.memberships[0].user.organization]
+            deviation = workflow.submit_deviation(
+                factories.report(concerned, category, title=f"Avvikelse {n}"), actor=staff, now=NOW
+            )
+            matter = meetings.raise_matter(
+                meeting,
+                kind=meetings.MatterKind.DEVIATION,
+                raised_by=RaisedBy.MEMBER,
+                presentation=meetings.Presentation(title=f"Ärende {n}", proposal="Förslag"),
+                actor=member,
+                now=NOW,
+                deviation=deviation,
+            )
+            meetings.add_written_view(matter, f"Synpunkt {n}", actor=member, now=NOW)
+        db.session.commit()
+        return meeting.id
+
+
+def _decide_every_other(app, mw, meeting_id: int, now: datetime) -> None:
+    """Attendance, then a decision with an action and an uppdrag on every other matter."""
+    with app.app_context():
+        meeting = db.session.get(Meeting, meeting_id)
+        secretary = db.session.scalar(db.select(User).where(User.email == EMAILS["secretary"]))
+        lsvo = db.session.scalar(db.select(Group).where(Group.id != meeting.group_id))
+        present = [m.id for m in meeting.group.memberships if m.active]
+        meetings.record_attendance(meeting, present, actor=secretary, now=now)
+        for matter in meeting.matters[::2]:
+            meetings.record_decision(
+                matter,
+                outcome=meetings.DecisionOutcome.DECIDED,
+                text="Gruppen beslutar.",
+                actor=secretary,
+                now=now,
+                action=meetings.ActionDraft(
+                    description="Rutin ses över", due_on=date(2027, 2, 1), owner_group=lsvo
+                ),
+                assignment=meetings.AssignmentDraft(
+                    to_group=lsvo,
+                    purpose="Kartlägga",
+                    deliverable="En rapport",
+                    deadline=date(2027, 3, 1),
+                ),
+            )
+        db.session.commit()
+
+
+@pytest.mark.parametrize("started", [False, True], ids=["before", "during"])
+def test_the_meeting_page_costs_the_same_statements_for_few_and_many_matters(
+    app, client, auth, mw, clock, started
+):
+    few = _meeting_with_cases(app, mw, date(2026, 12, 18), 2)
+    many = _meeting_with_cases(app, mw, date(2026, 12, 21), 9)
+    if started:
+        clock.set(datetime(2026, 12, 21, 13, 0, tzinfo=UTC))
+        for meeting_id in (few, many):
+            _decide_every_other(app, mw, meeting_id, clock.at)
+    for role in ("chair", "member"):
+        login(auth, role)
+        client.get(f"/moten/{few}")  # warm up
+        small = statements_for(client, f"/moten/{few}")
+        large = statements_for(client, f"/moten/{many}")
+        assert len(small) == len(large), role
+        page = client.get(f"/moten/{many}").get_data(as_text=True)
+        assert "Ärende 8" in page
+        assert "Synpunkt 8" in page
