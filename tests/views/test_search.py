@@ -2,9 +2,13 @@
 statements whatever the number of hits."""
 
 import pytest
-from sqlalchemy import event
-
+from sqlalchemy import event, select
 from sqlalchemy.engine import Engine
+
+from avvikelse.extensions import db
+from avvikelse.models import Deviation, User
+from avvikelse.permissions import visible_deviations, visible_id_bound
+from avvikelse.services import search
 
 from .test_inbox import add_cases, w  # noqa: F401 - the fixture
 
@@ -43,3 +47,29 @@ def test_search_statements_do_not_grow_with_hits(app, client, w, auth, email):  
     add_cases(app, w, 25)
     many = search_statements(client)
     assert len(few) == len(many)
+
+
+def test_the_id_bound_holds_every_case_the_user_may_see(app, w):  # noqa: F811
+    """Search drops every match outside visible_id_bound before the rule runs: it must hold
+    all that the rule lets the user see, for every kind of user."""
+    add_cases(app, w, 3)
+    with app.app_context():
+        users = db.session.scalars(select(User)).all()
+        assert len(users) > 5
+        for user in users:
+            visible = set(
+                db.session.scalars(visible_deviations(user).with_only_columns(Deviation.id))
+            )
+            bound = set(db.session.scalars(visible_id_bound(user)))
+            assert visible <= bound, user.email
+
+
+def test_a_hit_marks_the_words_it_matched_and_escapes_the_rest():
+    body = "Läkemedelslistan <b>saknades</b> och " + "ord " * 30 + "hemtjänsten visste inget."
+    snippet = search.mark(search._snippet(body, ["hemtjänst", "läkemedel"]))
+    assert snippet.startswith("<mark>Läkemedelslistan</mark> &lt;b&gt;saknades&lt;/b&gt;")
+    assert snippet.endswith("…")
+    later = search.mark(search._snippet(body, ["hemtjänst"]))
+    assert later.startswith("…")
+    assert "<mark>hemtjänsten</mark> visste inget." in later
+    assert search._snippet(body, ["zebra"]).startswith("Läkemedelslistan <b>saknades</b>")
