@@ -4,10 +4,17 @@ Both engines get the same input: the user's words, reduced to letters and digits
 as a prefix (Swedish compounds are not split by either engine: "läkemedel*" finds
 "läkemedelslista", PERFORMANCE.md 1.7). The index's ranked matches are joined with
 visible_deviations(user) before the limit, so a user whose cases are few still finds them among
-many matches elsewhere, and nobody sees a case they could not open.
+many matches elsewhere, and nobody sees a case they could not open. Nothing is capped before
+that join: the order and the pages are those of every visible match (issue 15).
 
-Matches are marked by the engine with two private characters, the text is escaped, and only then
-are the marks turned into <mark>, so a case's text can never inject markup.
+The work grows with the matches, not the hits shown: the planner walks the MATCH; on SQLite the
+walk first drops the matches outside permissions.visible_id_bound (the region, or a few-case
+user's own ids, from indexes), then reads the rest's case rows for the rule and ranks the
+visible ones. A page of hits is then loaded and marked in a fixed number of statements.
+
+Matches are marked with two private characters (by ts_headline on PostgreSQL, by _snippet from
+the index's stored text on SQLite), the text is escaped, and only then are the marks turned into
+<mark>, so a case's text can never inject markup.
 """
 
 import re
@@ -15,7 +22,7 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
 from sqlalchemy import Float, Integer, column, select, text
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, load_only, raiseload
 
 from ..db import db
 from ..models import ConcernedOrganization, Deviation, RecurrenceKey, Region
@@ -207,6 +214,23 @@ class SearchPage:
         return HIT_CAP // PER_PAGE - 1
 
 
+# What a hit shows, and nothing else: every visible match goes through the sort before the page
+# is cut, so its rows stay narrow (no description, no answers), and a template that reaches for
+# more raises instead of loading it once per hit.
+HIT_OPTIONS = (
+    load_only(
+        Deviation.number,
+        Deviation.state,
+        Deviation.title,
+        Deviation.occurred_on,
+        Deviation.category_id,
+        raiseload=True,
+    ),
+    joinedload(Deviation.category).lazyload("*"),
+    raiseload("*"),
+)
+
+
 def search(user, query: str, *, page: int = 0, per_page: int = PER_PAGE) -> SearchPage:
     """Ranked matches among the cases the user may see; at most HIT_CAP deep."""
     words = terms(query)
@@ -225,7 +249,7 @@ def search(user, query: str, *, page: int = 0, per_page: int = PER_PAGE) -> Sear
         query = query.where((hits.c.id + 0).in_(visible_id_bound(user)))
     rows = db.session.execute(
         query.add_columns(hits.c.score)
-        .options(joinedload(Deviation.category), joinedload(Deviation.group))
+        .options(*HIT_OPTIONS)
         .order_by(hits.c.score, Deviation.id)
         .limit(per_page + 1)
         .offset(page * per_page)
