@@ -1,0 +1,75 @@
+"""The search page (issue 15): ranked hits among the visible cases, in a fixed number of
+statements whatever the number of hits."""
+
+import pytest
+from sqlalchemy import event, select
+from sqlalchemy.engine import Engine
+
+from avvikelse.extensions import db
+from avvikelse.models import Deviation, User
+from avvikelse.permissions import visible_deviations, visible_id_bound
+from avvikelse.services import search
+
+from .test_inbox import add_cases, w  # noqa: F401 - the fixture
+
+QUERY = {"q": "utskrivning inskrivningsmeddelande"}
+
+
+def search_statements(client) -> list[str]:
+    statements = []
+
+    def count_statement(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", count_statement)
+    try:
+        # 200, not 500: a lazy load while rendering would raise (raiseload) and fail the page.
+        assert client.post("/sok/", data=QUERY).status_code == 200
+    finally:
+        event.remove(Engine, "before_cursor_execute", count_statement)
+    return statements
+
+
+@pytest.mark.parametrize(
+    "email",
+    [
+        "admin@test.example",
+        "chair@test.example",
+        "member@test.example",
+        "coord.region@test.example",
+        "staff@test.example",
+    ],
+)
+def test_search_statements_do_not_grow_with_hits(app, client, w, auth, email):  # noqa: F811
+    auth.login(email)
+    client.post("/sok/", data=QUERY)  # warm up
+    few = search_statements(client)
+    add_cases(app, w, 25)
+    many = search_statements(client)
+    assert len(few) == len(many)
+
+
+def test_the_id_bound_holds_every_case_the_user_may_see(app, w):  # noqa: F811
+    """Search drops every match outside visible_id_bound before the rule runs: it must hold
+    all that the rule lets the user see, for every kind of user."""
+    add_cases(app, w, 3)
+    with app.app_context():
+        users = db.session.scalars(select(User)).all()
+        assert len(users) > 5
+        for user in users:
+            visible = set(
+                db.session.scalars(visible_deviations(user).with_only_columns(Deviation.id))
+            )
+            bound = set(db.session.scalars(visible_id_bound(user)))
+            assert visible <= bound, user.email
+
+
+def test_a_hit_marks_the_words_it_matched_and_escapes_the_rest():
+    body = "Läkemedelslistan <b>saknades</b> och " + "ord " * 30 + "hemtjänsten visste inget."
+    snippet = search.mark(search._snippet(body, ["hemtjänst", "läkemedel"]))
+    assert snippet.startswith("<mark>Läkemedelslistan</mark> &lt;b&gt;saknades&lt;/b&gt;")
+    assert snippet.endswith("…")
+    later = search.mark(search._snippet(body, ["hemtjänst"]))
+    assert later.startswith("…")
+    assert "<mark>hemtjänsten</mark> visste inget." in later
+    assert search._snippet(body, ["zebra"]).startswith("Läkemedelslistan <b>saknades</b>")
