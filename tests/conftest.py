@@ -1,4 +1,5 @@
-"""Fixtures: a fresh app per test; SQLite from the models, PostgreSQL migrated once and rolled back.
+"""Fixtures: a fresh app per test; SQLite copied from a schema built once from the models,
+PostgreSQL migrated once and rolled back.
 
 Set TEST_DATABASE_URL=postgresql://... to run the suite on PostgreSQL (STYLE.md 2.9).
 
@@ -10,6 +11,7 @@ date through a clock shift file (services/dates.py, ShiftedClock).
 """
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -73,6 +75,23 @@ def postgres_migrated():
     return POSTGRES_URL
 
 
+@pytest.fixture(scope="session")
+def sqlite_schema(tmp_path_factory, postgres_migrated) -> Path | None:
+    """An empty SQLite database made from the models once per session; each test starts from a
+    copy. Building the schema per test (about 60 tables, the search index and its triggers) cost
+    more than most tests themselves, and the suite runs four times in CI."""
+    if postgres_migrated:
+        return None
+    path = tmp_path_factory.mktemp("schema") / "schema.sqlite"
+    application = create_app({**BASE_TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
+    with application.app_context():
+        db.create_all()
+        db.session.remove()
+        # Disposing checkpoints the write-ahead log into the file, so the file alone is complete.
+        db.engine.dispose()
+    return path
+
+
 @pytest.fixture
 def app_config() -> dict:
     """Settings a module adds to every app it builds; override it in the module when they are
@@ -81,7 +100,7 @@ def app_config() -> dict:
 
 
 @pytest.fixture
-def app(tmp_path, postgres_migrated, request, clock, app_config):
+def app(tmp_path, postgres_migrated, sqlite_schema, request, clock, app_config):
     config = dict(BASE_TEST_CONFIG)
     config.update(app_config)
     config.update(getattr(request, "param", {}) or {})
@@ -105,11 +124,11 @@ def app(tmp_path, postgres_migrated, request, clock, app_config):
         connection.close()
         engine.dispose()
     else:
-        config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp_path / 'test.sqlite'}"
+        database = tmp_path / "test.sqlite"
+        shutil.copyfile(sqlite_schema, database)
+        config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{database}"
         application = create_app(config)
         install_clock(application, clock)
-        with application.app_context():
-            db.create_all()
         yield application
         with application.app_context():
             db.session.remove()

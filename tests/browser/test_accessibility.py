@@ -146,8 +146,8 @@ def routes():
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    with serve_demo(tmp_path_factory.mktemp("accessibility")) as running:
+def server(tmp_path_factory, demo_database):
+    with serve_demo(tmp_path_factory.mktemp("accessibility"), start_from=demo_database) as running:
         yield running
 
 

@@ -25,8 +25,8 @@ COORDINATORS = ["ebba.granlund@regionblekinge.example", "sebastian.moberg@ronneb
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    with serve_demo(tmp_path_factory.mktemp("case-path")) as running:
+def server(tmp_path_factory, demo_database):
+    with serve_demo(tmp_path_factory.mktemp("case-path"), start_from=demo_database) as running:
         yield running
 
 

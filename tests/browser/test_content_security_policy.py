@@ -20,8 +20,8 @@ SKIP = re.compile(r"(\.pdf|\.csv|\.xlsx|/logout|/static/)(\?|$)")
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    with serve_demo(tmp_path_factory.mktemp("csp")) as running:
+def server(tmp_path_factory, demo_database):
+    with serve_demo(tmp_path_factory.mktemp("csp"), start_from=demo_database) as running:
         yield running
 
 

@@ -69,9 +69,9 @@ def expected_figures(database_url: str, clock_path, start, end) -> dict:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def server(tmp_path_factory, demo_database):
     folder = tmp_path_factory.mktemp("follow-up-path")
-    with serve_demo(folder) as running:
+    with serve_demo(folder, start_from=demo_database) as running:
         running.database_url = f"sqlite:///{folder / 'demo.sqlite'}"
         yield running
 

@@ -121,9 +121,9 @@ def close_a_case(database_url: str, clock_path) -> int:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def server(tmp_path_factory, demo_database):
     folder = tmp_path_factory.mktemp("improvement-path")
-    with serve_demo(folder) as running:
+    with serve_demo(folder, start_from=demo_database) as running:
         running.case_id = close_a_case(f"sqlite:///{folder / 'demo.sqlite'}", running.clock.path)
         yield running
 

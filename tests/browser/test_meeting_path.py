@@ -52,8 +52,8 @@ REPORT_TEXT = "Patienten skrevs ut från medicinkliniken utan aktuell läkemedel
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    with serve_demo(tmp_path_factory.mktemp("meeting-path")) as running:
+def server(tmp_path_factory, demo_database):
+    with serve_demo(tmp_path_factory.mktemp("meeting-path"), start_from=demo_database) as running:
         yield running
 
 

@@ -35,9 +35,9 @@ DECISION = "LSVO ger Samverkansgrupp Äldre i uppdrag att ta fram en gemensam ut
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
+def demo(tmp_path_factory, demo_database):
     folder = tmp_path_factory.mktemp("recurrence-path")
-    with serve_demo(folder) as running:
+    with serve_demo(folder, start_from=demo_database) as running:
         yield running, folder / "demo.sqlite"
 
 

@@ -33,7 +33,7 @@ def idp():
 
 
 @pytest.fixture(scope="module")
-def sso_server(tmp_path_factory, idp):
+def sso_server(tmp_path_factory, idp, demo_database):
     public = {
         KEY: {
             "region": "blekinge",
@@ -46,7 +46,9 @@ def sso_server(tmp_path_factory, idp):
         "AVVIKELSE_OIDC_PROVIDERS": json.dumps(public),
         f"AVVIKELSE_OIDC_PROVIDERS__{KEY}__client_secret": CLIENT_SECRET,
     }
-    with serve_demo(tmp_path_factory.mktemp("sso-demo"), env=env) as server:
+    with serve_demo(
+        tmp_path_factory.mktemp("sso-demo"), env=env, start_from=demo_database
+    ) as server:
         idp.client.redirect_uris = [f"{server.url}/login/sso/{KEY}/callback"]
         yield server
 
