@@ -243,14 +243,15 @@ def _tests_region(user) -> bool:
     )
 
 
-def visible_id_bound(user) -> Select:
+def visible_id_bound(user) -> Select | None:
     """Ids of a superset of visible_deviations(user) that indexes alone give, no case row read:
-    the user's region where the rule tests the region's cases one by one, else the visible ids
-    themselves (few, a union of index ranges). Search filters the full-text matches with it
-    before reading a case row, then applies the rule to what is left (issue 15)."""
+    the visible ids themselves for a user who sees few (a union of index ranges); None where the
+    rule tests the region's cases one by one, which the user's region bounds. Search filters the
+    full-text matches with it before reading a case row, then applies the rule to what is left
+    (issue 15)."""
     if user and user.is_authenticated and user.active and not user.is_service_account:
         if _tests_region(user):
-            return select(Deviation.id).where(Deviation.region_id == user.organization.region_id)
+            return None
     return visible_deviations(user).with_only_columns(Deviation.id)
 
 

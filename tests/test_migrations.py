@@ -162,6 +162,11 @@ def test_check_constraints_match_models(new_database):
     assert migrated == built
 
 
+# Revisions that change one engine's schema only: e2f3a4b5c6d7 gives SQLite's FTS5 index its
+# region column; PostgreSQL filters the region in the join (models/search.py).
+ONE_ENGINE_REVISIONS = {"e2f3a4b5c6d7": "sqlite"}
+
+
 def test_each_revision_upgrades_and_downgrades(new_database):
     with app_on(new_database("migr")):
         revisions = revisions_oldest_first()
@@ -171,7 +176,11 @@ def test_each_revision_upgrades_and_downgrades(new_database):
             before = schema_snapshot()
             upgrade(revision=revision.revision)
             after = schema_snapshot()
-            assert after != before, f"{revision.revision} changes nothing"
+            engine_only = ONE_ENGINE_REVISIONS.get(revision.revision)
+            if engine_only and engine_only != db.engine.dialect.name:
+                assert after == before, f"{revision.revision} is for {engine_only} only"
+            else:
+                assert after != before, f"{revision.revision} changes nothing"
             # A merge revision has several parents; step back one from it instead.
             target = revision.down_revision or "base"
             downgrade(revision=target if isinstance(target, str) else "-1")

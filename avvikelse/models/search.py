@@ -7,6 +7,10 @@ One name, `deviation_search`, on both engines, keyed by the deviation's id:
   the proposal) and answers (every organization's answer). It keeps its own copy of the text
   rather than pointing at `deviations` as external content, because the answers column is
   gathered from another table and highlight()/snippet() need the text the index was built from.
+  A fourth column, region, holds one token, "r" and the region's id, so a search matches within
+  the user's region inside the index: the user's words are matched in the three text columns
+  only. Without it a common word walked every region's matches (issue 15: 10^6 cases in 20
+  regions). Migration 5e2f3a4b5c03 built the index without that column (`region=False`).
 * PostgreSQL: a table with a weighted `tsvector` (title A, body B, answers C) built with the
   built-in `swedish` configuration, and a GIN index.
 
@@ -33,39 +37,48 @@ _SQLITE_ANSWERS = (
     "coalesce(a.measures, ''), ' '), '') FROM answers a WHERE a.deviation_id = {id})"
 )
 
-SQLITE_CREATE = [
-    f"CREATE VIRTUAL TABLE {TABLE} USING fts5(title, body, answers, "
-    "tokenize = 'unicode61 remove_diacritics 0')",
-    f"""CREATE TRIGGER {TABLE}_deviation_insert AFTER INSERT ON deviations BEGIN
-        INSERT INTO {TABLE}(rowid, title, body, answers)
-        VALUES (new.id, new.title, {_SQLITE_BODY.format(r="new")}, '');
-    END""",
-    f"""CREATE TRIGGER {TABLE}_deviation_update
-        AFTER UPDATE OF title, description, immediate_action, proposal ON deviations BEGIN
-        UPDATE {TABLE} SET title = new.title, body = {_SQLITE_BODY.format(r="new")}
-        WHERE rowid = new.id;
-    END""",
-    f"""CREATE TRIGGER {TABLE}_deviation_delete AFTER DELETE ON deviations BEGIN
-        DELETE FROM {TABLE} WHERE rowid = old.id;
-    END""",
-    f"""CREATE TRIGGER {TABLE}_answer_insert AFTER INSERT ON answers BEGIN
-        UPDATE {TABLE} SET answers = {_SQLITE_ANSWERS.format(id="new.deviation_id")}
-        WHERE rowid = new.deviation_id;
-    END""",
-    f"""CREATE TRIGGER {TABLE}_answer_update AFTER UPDATE ON answers BEGIN
-        UPDATE {TABLE} SET answers = {_SQLITE_ANSWERS.format(id="old.deviation_id")}
-        WHERE rowid = old.deviation_id;
-        UPDATE {TABLE} SET answers = {_SQLITE_ANSWERS.format(id="new.deviation_id")}
-        WHERE rowid = new.deviation_id;
-    END""",
-    f"""CREATE TRIGGER {TABLE}_answer_delete AFTER DELETE ON answers BEGIN
-        UPDATE {TABLE} SET answers = {_SQLITE_ANSWERS.format(id="old.deviation_id")}
-        WHERE rowid = old.deviation_id;
-    END""",
-    f"""INSERT INTO {TABLE}(rowid, title, body, answers)
-        SELECT d.id, d.title, {_SQLITE_BODY.format(r="d")}, {_SQLITE_ANSWERS.format(id="d.id")}
-        FROM deviations d""",
-]
+TEXT_COLUMNS = "{title body answers}"
+
+
+def sqlite_create(*, region: bool = True) -> list[str]:
+    columns = "title, body, answers" + (", region" if region else "")
+    new_region = ", 'r' || new.region_id" if region else ""
+    d_region = ", 'r' || d.region_id" if region else ""
+    return [
+        f"CREATE VIRTUAL TABLE {TABLE} USING fts5({columns}, "
+        "tokenize = 'unicode61 remove_diacritics 0')",
+        f"""CREATE TRIGGER {TABLE}_deviation_insert AFTER INSERT ON deviations BEGIN
+            INSERT INTO {TABLE}(rowid, {columns})
+            VALUES (new.id, new.title, {_SQLITE_BODY.format(r="new")}, ''{new_region});
+        END""",
+        f"""CREATE TRIGGER {TABLE}_deviation_update
+            AFTER UPDATE OF title, description, immediate_action, proposal ON deviations BEGIN
+            UPDATE {TABLE} SET title = new.title, body = {_SQLITE_BODY.format(r="new")}
+            WHERE rowid = new.id;
+        END""",
+        f"""CREATE TRIGGER {TABLE}_deviation_delete AFTER DELETE ON deviations BEGIN
+            DELETE FROM {TABLE} WHERE rowid = old.id;
+        END""",
+        f"""CREATE TRIGGER {TABLE}_answer_insert AFTER INSERT ON answers BEGIN
+            UPDATE {TABLE} SET answers = {_SQLITE_ANSWERS.format(id="new.deviation_id")}
+            WHERE rowid = new.deviation_id;
+        END""",
+        f"""CREATE TRIGGER {TABLE}_answer_update AFTER UPDATE ON answers BEGIN
+            UPDATE {TABLE} SET answers = {_SQLITE_ANSWERS.format(id="old.deviation_id")}
+            WHERE rowid = old.deviation_id;
+            UPDATE {TABLE} SET answers = {_SQLITE_ANSWERS.format(id="new.deviation_id")}
+            WHERE rowid = new.deviation_id;
+        END""",
+        f"""CREATE TRIGGER {TABLE}_answer_delete AFTER DELETE ON answers BEGIN
+            UPDATE {TABLE} SET answers = {_SQLITE_ANSWERS.format(id="old.deviation_id")}
+            WHERE rowid = old.deviation_id;
+        END""",
+        f"""INSERT INTO {TABLE}(rowid, {columns})
+            SELECT d.id, d.title, {_SQLITE_BODY.format(r="d")},
+                {_SQLITE_ANSWERS.format(id="d.id")}{d_region}
+            FROM deviations d""",
+    ]
+
 
 SQLITE_DROP = [
     *(
@@ -129,9 +142,13 @@ POSTGRES_DROP = [
 ]
 
 
-def create_search_index(connection) -> None:
-    """Create the index, its triggers, and index the deviations already there."""
-    statements = POSTGRES_CREATE if connection.dialect.name == "postgresql" else SQLITE_CREATE
+def create_search_index(connection, *, region: bool = True) -> None:
+    """Create the index, its triggers, and index the deviations already there; `region`: the
+    SQLite index with its region column (PostgreSQL filters the region in the join)."""
+    if connection.dialect.name == "postgresql":
+        statements = POSTGRES_CREATE
+    else:
+        statements = sqlite_create(region=region)
     for statement in statements:
         connection.execute(text(statement))
 

@@ -8,9 +8,10 @@ many matches elsewhere, and nobody sees a case they could not open. Nothing is c
 that join: the order and the pages are those of every visible match (issue 15).
 
 The work grows with the matches, not the hits shown: the planner walks the MATCH; on SQLite the
-walk first drops the matches outside permissions.visible_id_bound (the region, or a few-case
-user's own ids, from indexes), then reads the rest's case rows for the rule and ranks the
-visible ones. A page of hits is then loaded and marked in a fixed number of statements.
+index matches only in the user's region (its region column), the walk drops the matches outside
+permissions.visible_id_bound (a few-case user's own ids, from indexes), then reads the rest's
+case rows for the rule and ranks the visible ones. A page of hits is then loaded and marked in
+a fixed number of statements.
 
 Matches are marked with two private characters (by ts_headline on PostgreSQL, by _snippet from
 the index's stored text on SQLite), the text is escaped, and only then are the marks turned into
@@ -26,6 +27,7 @@ from sqlalchemy.orm import joinedload, load_only, raiseload
 
 from ..db import db
 from ..models import Deviation, RecurrenceKey, Region
+from ..models.search import TEXT_COLUMNS
 from ..permissions import visible_deviations, visible_id_bound
 from .dates import local_midnight, months_before
 from .recurrence import deviation_keys
@@ -65,10 +67,10 @@ def _match_expression(words: list[str], *, any_word: bool) -> str:
     return (" OR " if any_word else " AND ").join(f'"{w}"*' for w in words)
 
 
-def _hits(words: list[str], *, any_word: bool):
-    """A subquery (id, score) of every match, lower score better; the caller joins it with the
-    cases the user may see and limits that (a cap here would drop visible cases)."""
-    expression = _match_expression(words, any_word=any_word)
+def _hits(words: list[str], *, region_id: int):
+    """A subquery (id, score) of every match in the region, lower score better; the caller joins
+    it with the cases the user may see and limits that (a cap here would drop visible cases)."""
+    expression = _match_expression(words, any_word=False)
     if _dialect() == "postgresql":
         statement = text(
             "SELECT deviation_id AS id, -ts_rank_cd(document, q) AS score "
@@ -76,8 +78,11 @@ def _hits(words: list[str], *, any_word: bool):
             "WHERE document @@ q"
         )
     else:
+        # The region's token first, and the words in the text columns only (a word such as
+        # "r3" is no region). The region column weighs nothing in the rank.
+        expression = f"region:r{region_id} AND {TEXT_COLUMNS}:({expression})"
         statement = text(
-            "SELECT rowid AS id, bm25(deviation_search, 10.0, 3.0, 1.0) AS score "
+            "SELECT rowid AS id, bm25(deviation_search, 10.0, 3.0, 1.0, 0.0) AS score "
             "FROM deviation_search WHERE deviation_search MATCH :q"
         )
     return (
@@ -239,15 +244,16 @@ def search(user, query: str, *, page: int = 0, per_page: int = PER_PAGE) -> Sear
     max_page = HIT_CAP // per_page - 1
     if not words or page < 0 or page > max_page:
         return result
-    hits = _hits(words, any_word=False)
+    hits = _hits(words, region_id=user.organization.region_id)
     query = visible_deviations(user).join(hits, hits.c.id == Deviation.id)
-    if _dialect() == "sqlite":
-        # SQLite walks the matches (the planner starts from the MATCH) and would read the case
-        # row of each, in every region, before testing it. The ids that could be visible, from
+    bound = visible_id_bound(user)
+    if _dialect() == "sqlite" and bound is not None:
+        # SQLite walks the region's matches (the planner starts from the MATCH) and would read
+        # the case row of each before testing it. For a user who sees few, their ids, from
         # indexes alone, are tested first; "+ 0" keeps the test a filter on the walk, not a
         # rowid lookup that would run the MATCH once per id. PostgreSQL joins the GIN matches
         # and the region's rows itself.
-        query = query.where((hits.c.id + 0).in_(visible_id_bound(user)))
+        query = query.where((hits.c.id + 0).in_(bound))
     rows = db.session.execute(
         query.add_columns(hits.c.score)
         .options(*HIT_OPTIONS)

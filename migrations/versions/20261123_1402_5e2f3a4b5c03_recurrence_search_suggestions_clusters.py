@@ -6,7 +6,8 @@ Create Date: 2026-11-23 14:02:00
 
 The full-text index (FTS5 on SQLite, tsvector + GIN on PostgreSQL) and its triggers are created
 by the same statements the models' after_create event runs (avvikelse/models/search.py), so a
-migrated database and one built by create_all index deviations identically.
+migrated database and one built by create_all index deviations identically. On SQLite it is
+built here without the region column that e2f3a4b5c6d7 adds.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -130,7 +131,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_improvement_efforts_cluster_id'), ['cluster_id'], unique=False)
         batch_op.create_foreign_key(batch_op.f('fk_improvement_efforts_cluster_id_clusters'), 'clusters', ['cluster_id'], ['id'])
 
-    create_search_index(op.get_bind())
+    create_search_index(op.get_bind(), region=False)
 
 
 def downgrade():

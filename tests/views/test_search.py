@@ -6,11 +6,12 @@ from sqlalchemy import event, select
 from sqlalchemy.engine import Engine
 
 from avvikelse.extensions import db
-from avvikelse.models import Deviation, User
+from avvikelse.models import Deviation, OrganizationKind, TargetGroup, User
 from avvikelse.permissions import visible_deviations, visible_id_bound
-from avvikelse.services import search
+from avvikelse.services import deviations, search
 
-from .test_inbox import add_cases, w  # noqa: F401 - the fixture
+from .. import factories
+from .test_inbox import add_cases, now, w  # noqa: F401 - the fixture
 
 QUERY = {"q": "utskrivning inskrivningsmeddelande"}
 
@@ -50,8 +51,8 @@ def test_search_statements_do_not_grow_with_hits(app, client, w, auth, email):  
 
 
 def test_the_id_bound_holds_every_case_the_user_may_see(app, w):  # noqa: F811
-    """Search drops every match outside visible_id_bound before the rule runs: it must hold
-    all that the rule lets the user see, for every kind of user."""
+    """Search drops every match outside the user's region and visible_id_bound before the rule
+    runs: they must hold all that the rule lets the user see, for every kind of user."""
     add_cases(app, w, 3)
     with app.app_context():
         users = db.session.scalars(select(User)).all()
@@ -60,8 +61,12 @@ def test_the_id_bound_holds_every_case_the_user_may_see(app, w):  # noqa: F811
             visible = set(
                 db.session.scalars(visible_deviations(user).with_only_columns(Deviation.id))
             )
-            bound = set(db.session.scalars(visible_id_bound(user)))
-            assert visible <= bound, user.email
+            bound = visible_id_bound(user)
+            if bound is None:  # the user's region bounds what they see
+                bound = select(Deviation.id).where(
+                    Deviation.region_id == user.organization.region_id
+                )
+            assert visible <= set(db.session.scalars(bound)), user.email
 
 
 def test_a_hit_marks_the_words_it_matched_and_escapes_the_rest():
@@ -73,3 +78,31 @@ def test_a_hit_marks_the_words_it_matched_and_escapes_the_rest():
     assert later.startswith("…")
     assert "<mark>hemtjänsten</mark> visste inget." in later
     assert search._snippet(body, ["zebra"]).startswith("Läkemedelslistan <b>saknades</b>")
+
+
+def test_the_index_matches_within_the_users_region_and_only_in_the_text(app, w):  # noqa: F811
+    """The same words in another region's case are not walked, and the region's own token is
+    no word a user can search for."""
+    home_cases = add_cases(app, w, 2)
+    with app.app_context():
+        other = factories.create_region("annan", "Annan region")
+        municipality = factories.create_organization(other, "Annan kommun")
+        counterpart = factories.create_organization(
+            other, "Annan region", kind=OrganizationKind.REGION
+        )
+        category = factories.create_category(other, "Utskrivning")
+        factories.create_group(other, "Samverkansgrupp Äldre", target_group=TargetGroup.ELDERLY)
+        reporter = factories.create_user(municipality, "annan@test.example")
+        foreign = deviations.submit_deviation(
+            factories.report([counterpart], category), actor=reporter, now=now()
+        )
+        db.session.commit()
+        chair = db.session.scalar(select(User).where(User.email == "chair@test.example"))
+        home_hits = {hit.deviation.id for hit in search.search(chair, "utskrivning").hits}
+        assert set(home_cases) <= home_hits
+        assert foreign.id not in home_hits
+        assert [hit.deviation.id for hit in search.search(reporter, "utskrivning").hits] == [
+            foreign.id
+        ]
+        region_token = f"r{chair.organization.region_id}"
+        assert search.search(chair, region_token).hits == []
