@@ -361,10 +361,10 @@ def demo_data_command():
     """Load the region, its demo log-ins and about 18 months of history through the workflow
     (the same as `serve --demo` does before serving); a second run adds nothing."""
     from .extensions import db
-    from .services.errors import WorkflowError
     from .services.dates import now
     from .services.demo import load_demo
     from .services.demo_history import build_demo_history
+    from .services.errors import WorkflowError
     from .services.regions import RegionFileError
 
     region_name = current_app.config["AVVIKELSE_REGION"]

@@ -444,6 +444,10 @@ class GroupInbox:
     escalated: Section
     actions: Section
     shared: set[int] = field(default_factory=set)
+    # Cases whose answers or open actions are past their date (marked in the list).
+    late: set[int] = field(default_factory=set)
+    # Per case in `actions`: its open actions, and how many of them are late.
+    action_counts: dict[int, tuple[int, int]] = field(default_factory=dict)
 
 
 def _section(statement: Select, *order, options=()) -> Section:
@@ -488,6 +492,13 @@ def group_inbox(user: User, group: Group, *, manages: bool, today: date) -> Grou
         for d in section.cases
         if d.group_id != group.id and d.escalated_at is None
     }
+    inbox.late = {d.id for d in inbox.awaiting.cases if d.is_answer_overdue(today)}
+    for d in inbox.actions.cases:
+        open_actions = [a for a in d.actions if a.status.is_open]
+        late = sum(1 for a in open_actions if a.is_overdue(today))
+        inbox.action_counts[d.id] = (len(open_actions), late)
+        if late:
+            inbox.late.add(d.id)
     return inbox
 
 

@@ -155,11 +155,10 @@ def group():
     chosen = groups[0] if wanted is None else next((g for g in groups if g.id == wanted), None)
     if chosen is None:
         abort(404)
-    today = _today()
     inbox = case_lists.group_inbox(
-        current_user, chosen, manages=manages_group(current_user, chosen.id), today=today
+        current_user, chosen, manages=manages_group(current_user, chosen.id), today=_today()
     )
-    return render_template("inbox/group.html", inbox=inbox, groups=groups, today=today)
+    return render_template("inbox/group.html", inbox=inbox, groups=groups)
 
 
 @bp.route("/notiser")

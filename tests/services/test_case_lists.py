@@ -342,6 +342,12 @@ def test_group_inbox_sections(w):
     assert [a.is_overdue(TODAY + timedelta(days=1)) for a in inbox.actions.cases[0].actions] == [
         True
     ]
+    # Marked late: the answers past their date, and the case with its one open action late.
+    assert inbox.late == {waiting_late.id, acting.id}
+    assert inbox.action_counts == {acting.id: (1, 1)}
+    on_time = case_lists.group_inbox(chair, group, manages=True, today=TODAY)
+    assert on_time.late == {waiting_late.id}
+    assert on_time.action_counts == {acting.id: (1, 0)}
 
     workflow.start_preparation(waiting_late, actor=chair, now=NOW)
     workflow.hand_over(waiting_late, reason="Återkommande.", actor=chair, now=NOW)
