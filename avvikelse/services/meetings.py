@@ -1105,6 +1105,17 @@ MEETING_PAGE_OPTIONS = (
 )
 
 
+# What the kallelse shows (page and PDF), loaded with the meeting: not one matter at a time.
+NOTICE_OPTIONS = (
+    joinedload(Meeting.group),
+    joinedload(Meeting.extra_decided_by),
+    selectinload(Meeting.matters).options(
+        joinedload(Matter.presenter),
+        joinedload(Matter.deviation).joinedload(Deviation.category),
+    ),
+)
+
+
 def visible_agenda_case_ids(user, matters) -> set[int]:
     """Which of the agenda's cases the user may open, in one lookup by id: the agenda names
     every case, but links only these."""

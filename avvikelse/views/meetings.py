@@ -632,7 +632,7 @@ def detail(meeting_id: int):
 
 @bp.get("/<id:meeting_id>/kallelse")
 def notice(meeting_id: int):
-    meeting = _meeting_or_404(meeting_id)
+    meeting = _meeting_or_404(meeting_id, options=service.NOTICE_OPTIONS)
     html = render_template(
         "meetings/notice.html",
         meeting=meeting,
@@ -646,7 +646,7 @@ def notice(meeting_id: int):
 
 @bp.get("/<id:meeting_id>/kallelse.pdf", endpoint="notice_pdf")
 def notice_pdf(meeting_id: int):
-    meeting = _meeting_or_404(meeting_id)
+    meeting = _meeting_or_404(meeting_id, options=service.NOTICE_OPTIONS)
     parts = (_("kallelse"), meeting.group.display_name, _day(meeting).isoformat())
     data = documents.notice_pdf(meeting)
     log_agenda_read("read_notice_pdf", meeting.matters, group=meeting.group, meeting=meeting)

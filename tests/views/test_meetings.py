@@ -412,3 +412,7 @@ def test_the_meeting_page_costs_the_same_statements_for_few_and_many_matters(
         page = client.get(f"/moten/{many}").get_data(as_text=True)
         assert "Ärende 8" in page
         assert "Synpunkt 8" in page
+        for document in ("kallelse", "kallelse.pdf"):
+            small = statements_for(client, f"/moten/{few}/{document}")
+            large = statements_for(client, f"/moten/{many}/{document}")
+            assert len(small) == len(large), (role, document)
