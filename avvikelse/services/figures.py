@@ -200,6 +200,16 @@ def refresh(ids, connection) -> None:
     ids = sorted(set(ids))
     if not ids:
         return
+    changes: Counter = Counter()
+    by_organization: Counter = Counter()
+    _move(ids, connection, changes, by_organization)
+    _apply(changes, MonthlyFigure.__table__, connection)
+    _apply(by_organization, MonthlyOrganizationFigure.__table__, connection)
+
+
+def _move(ids: list[int], connection, changes: Counter, by_organization: Counter) -> None:
+    """Count the cases out of the keys they had and into the keys they have now (in `changes`
+    and `by_organization`), and store each case's keys for its next move."""
     old = {
         row.deviation_id: row
         for row in connection.execute(
@@ -207,8 +217,6 @@ def refresh(ids, connection) -> None:
         )
     }
     new = _case_keys(ids, connection)
-    changes: Counter = Counter()
-    by_organization: Counter = Counter()
     for row in old.values():
         for key in _stored(row.keys):
             changes[(row.region_id, row.month, row.group_id, key)] -= 1
@@ -219,8 +227,6 @@ def refresh(ids, connection) -> None:
             changes[(region_id, month, group_id, key)] += 1
             for organization_id in involved:
                 by_organization[(region_id, organization_id, month, group_id, key)] += 1
-    _apply(changes, MonthlyFigure.__table__, connection)
-    _apply(by_organization, MonthlyOrganizationFigure.__table__, connection)
     gone = [i for i in ids if i in old]
     if gone:
         connection.execute(delete(CaseFigure.__table__).where(CaseFigure.deviation_id.in_(gone)))
@@ -275,6 +281,10 @@ def rebuild(region_id: int, *, now: datetime) -> int:
     connection.execute(delete(CaseFigure.__table__).where(CaseFigure.region_id == region_id))
     counted = 0
     last = 0
+    # The region's counts are summed over every batch and written once: written per batch, the
+    # same month and key rows were upserted again for each (most of a load of 10^6 cases).
+    changes: Counter = Counter()
+    by_organization: Counter = Counter()
     while True:
         ids = list(
             connection.scalars(
@@ -286,9 +296,11 @@ def rebuild(region_id: int, *, now: datetime) -> int:
         )
         if not ids:
             break
-        refresh(ids, connection)
+        _move(ids, connection, changes, by_organization)
         counted += len(ids)
         last = ids[-1]
+    _apply(changes, MonthlyFigure.__table__, connection)
+    _apply(by_organization, MonthlyOrganizationFigure.__table__, connection)
     state = db.session.get(FigureState, region_id)
     if state is None:
         db.session.add(FigureState(region_id=region_id, rebuilt_at=now))

@@ -2,11 +2,12 @@
 
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import selectinload
 
 from avvikelse.extensions import db
-from avvikelse.models import Suggestion
+from avvikelse.models import Deviation, Suggestion
+from avvikelse.services import search
 from avvikelse.services.detection import sweep_recurrence
 from avvikelse.services.synthetic import Plan, generate
 
@@ -32,3 +33,18 @@ def test_detection_finds_planted_patterns(app):
         ]
         assert len(found) / len(planted) >= 0.9
         assert len(correct) / len(suggestions) >= 0.8
+
+
+def test_the_search_index_is_built_after_the_load_and_kept_after_it(app):
+    """generate drops the full-text index for the load and builds it again at the end: every
+    case is in it, and its triggers work on afterwards."""
+    with app.app_context():
+        generate(Plan(rows=120, patterns=6, regions=2))
+        cases = db.session.scalar(select(func.count()).select_from(Deviation))
+        indexed = db.session.scalar(text("SELECT count(*) FROM deviation_search"))
+        assert indexed == cases == 120
+        case = db.session.scalars(select(Deviation).order_by(Deviation.id)).first()
+        case.title = "Zebrafinken saknades"
+        db.session.flush()
+        hits = search._hits(["zebrafink"], region_id=case.region_id)
+        assert db.session.scalars(select(hits.c.id)).all() == [case.id]
