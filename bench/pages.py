@@ -68,8 +68,12 @@ def _app(url: str):
 
 def _schema(url: str, *, reuse: bool = False) -> None:
     """The schema as the migrations make it on PostgreSQL; on SQLite (create_all, as the other
-    benches do) an existing database gets the indexes a later version added."""
+    benches do) an existing database gets the indexes a later version added, and the search
+    index its region column (migration e2f3a4b5c6d7)."""
+    from sqlalchemy import text
+
     from avvikelse.extensions import db
+    from avvikelse.models.search import TABLE, create_search_index, drop_search_index
 
     if url.startswith("postgresql"):
         from flask_migrate import upgrade
@@ -82,6 +86,11 @@ def _schema(url: str, *, reuse: bool = False) -> None:
     for table in db.metadata.sorted_tables:
         for index in table.indexes:
             index.create(db.engine, checkfirst=True)
+    with db.engine.begin() as connection:
+        columns = {row[1] for row in connection.execute(text(f"PRAGMA table_info({TABLE})"))}
+        if "region" not in columns:
+            drop_search_index(connection)
+            create_search_index(connection)
 
 
 def prepare(url: str, rows: int) -> None:
