@@ -92,6 +92,41 @@ def sqlite_schema(tmp_path_factory, postgres_migrated) -> Path | None:
     return path
 
 
+@pytest.fixture(scope="session")
+def demo_history(tmp_path_factory):
+    """`copy(region, path)`: write the region's demo database to `path` (SQLite: the region,
+    its demo people and about 18 months of history through the workflow at TEST_NOW) and return
+    the log-ins and the history's summary. Built once per region per session; four modules
+    start from it, and each build took 15-30 s."""
+    from avvikelse.services.demo import load_demo
+    from avvikelse.services.demo_history import build_demo_history
+    from avvikelse.services.regions import load_region
+
+    built = {}
+
+    def copy(region: str, path: Path):
+        if region not in built:
+            source = tmp_path_factory.mktemp("demo-history") / f"{region}.sqlite"
+            application = create_app(
+                {**BASE_TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{source}"}
+            )
+            install_clock(application, FrozenClock(TEST_NOW))
+            with application.app_context():
+                db.create_all()
+                load_region(region)
+                logins = [(label, user.email) for label, user in load_demo(region, now=TEST_NOW)]
+                summary = build_demo_history(region, now=TEST_NOW)
+                db.session.commit()
+                db.session.remove()
+                db.engine.dispose()
+            built[region] = (source, logins, summary)
+        source, logins, summary = built[region]
+        shutil.copyfile(source, path)
+        return logins, summary
+
+    return copy
+
+
 @pytest.fixture
 def app_config() -> dict:
     """Settings a module adds to every app it builds; override it in the module when they are

@@ -58,7 +58,6 @@ from avvikelse.models.improvement import effort_actions
 from avvikelse.services.api_clients import register_client
 from avvikelse.services.dates import install_clock
 from avvikelse.services.demo import DEMO_PASSWORD, load_demo
-from avvikelse.services.demo_history import build_demo_history
 from avvikelse.services.deviations import save_draft
 from avvikelse.services.regions import load_region
 
@@ -115,16 +114,13 @@ LIST_EXCEPTIONS = {
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory):
+def world(tmp_path_factory, demo_history):
     """Both regions in one database, built once for the module (the history takes a while)."""
     path = tmp_path_factory.mktemp("isolation") / "regions.sqlite"
+    demo_history(HOME, path)
     app = create_app({**BASE_TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
     install_clock(app, FrozenClock(TEST_NOW))
     with app.app_context():
-        db.create_all()
-        load_region(HOME)
-        load_demo(HOME, now=TEST_NOW)
-        build_demo_history(HOME, now=TEST_NOW)
         load_region(FOREIGN)
         logins = dict(load_demo(FOREIGN, now=TEST_NOW))
         home = db.session.scalar(select(Region).where(Region.key == HOME))

@@ -27,24 +27,18 @@ from avvikelse.models import (
 from avvikelse.services.dates import add_months, install_clock, local_today
 from avvikelse.services.demo import DEMO_PASSWORD, load_demo
 from avvikelse.services.demo_history import build_demo_history
-from avvikelse.services.regions import load_region
 
 from ..clock import TEST_NOW, FrozenClock
 from ..conftest import BASE_TEST_CONFIG
 
 
 @pytest.fixture(scope="module", params=["blekinge", "jamtland-harjedalen"])
-def demo(request, tmp_path_factory):
+def demo(request, tmp_path_factory, demo_history):
     region = request.param
     path = tmp_path_factory.mktemp("demo") / "demo.sqlite"
+    logins, summary = demo_history(region, path)
     app = create_app({**BASE_TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
     install_clock(app, FrozenClock(TEST_NOW))
-    with app.app_context():
-        db.create_all()
-        load_region(region)
-        logins = [(label, user.email) for label, user in load_demo(region, now=TEST_NOW)]
-        summary = build_demo_history(region, now=TEST_NOW)
-        db.session.commit()
     yield app, region, logins, summary
     with app.app_context():
         db.session.remove()

@@ -26,10 +26,7 @@ from avvikelse.services import deviations as workflow
 from avvikelse.services import figures as kept
 from avvikelse.services.dashboard import Filters, days_text
 from avvikelse.services.dates import install_clock
-from avvikelse.services.demo import load_demo
-from avvikelse.services.demo_history import build_demo_history
 from avvikelse.services.figures import tenths
-from avvikelse.services.regions import load_region
 from avvikelse.services.synthetic import Plan, generate
 
 from .. import factories
@@ -38,8 +35,9 @@ from ..conftest import BASE_TEST_CONFIG
 
 
 @pytest.fixture(scope="module")
-def module_app(tmp_path_factory):
+def module_app(tmp_path_factory, demo_history):
     path = tmp_path_factory.mktemp("figures") / "demo.sqlite"
+    demo_history("blekinge", path)
     app = create_app({**BASE_TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
     install_clock(app, FrozenClock(TEST_NOW))
     yield app
@@ -51,11 +49,6 @@ def module_app(tmp_path_factory):
 @pytest.fixture(scope="module")
 def demo(module_app):
     with module_app.app_context():
-        db.create_all()
-        load_region("blekinge")
-        load_demo("blekinge", now=TEST_NOW)
-        build_demo_history("blekinge", now=TEST_NOW)
-        db.session.commit()
         region = db.session.scalar(select(Region).where(Region.key == "blekinge"))
         admin = db.session.scalar(
             select(User).where(User.is_admin.is_(True), User.organization.has(region_id=region.id))

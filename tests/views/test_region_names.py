@@ -13,9 +13,7 @@ from avvikelse.extensions import db
 from avvikelse.forum_names import genitive
 from avvikelse.models import Notification
 from avvikelse.services.dates import install_clock
-from avvikelse.services.demo import DEMO_PASSWORD, load_demo
-from avvikelse.services.demo_history import build_demo_history
-from avvikelse.services.regions import load_region
+from avvikelse.services.demo import DEMO_PASSWORD
 
 from ..clock import TEST_NOW, FrozenClock
 from ..conftest import BASE_TEST_CONFIG
@@ -28,8 +26,9 @@ PAGES_PER_ROLE = 120
 
 
 @pytest.fixture(scope="module")
-def jamtland(tmp_path_factory):
+def jamtland(tmp_path_factory, demo_history):
     path = tmp_path_factory.mktemp("jamtland") / "demo.sqlite"
+    demo_history(REGION, path)
     config = {
         **BASE_TEST_CONFIG,
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
@@ -37,12 +36,6 @@ def jamtland(tmp_path_factory):
     }
     app = create_app(config)
     install_clock(app, FrozenClock(TEST_NOW))
-    with app.app_context():
-        db.create_all()
-        load_region(REGION)
-        load_demo(REGION, now=TEST_NOW)
-        build_demo_history(REGION, now=TEST_NOW)
-        db.session.commit()
     yield app
     with app.app_context():
         db.session.remove()
