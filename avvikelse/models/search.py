@@ -37,10 +37,13 @@ _SQLITE_ANSWERS = (
     "coalesce(a.measures, ''), ' '), '') FROM answers a WHERE a.deviation_id = {id})"
 )
 
+# An FTS5 column filter: the user's words are looked for in these, never in the region column.
 TEXT_COLUMNS = "{title body answers}"
 
 
 def sqlite_create(*, region: bool = True) -> list[str]:
+    """The index, its triggers and the indexing of the cases already there; `region=False` is
+    the index as migration 5e2f3a4b5c03 made it, for that migration and the downgrade."""
     columns = "title, body, answers" + (", region" if region else "")
     new_region = ", 'r' || new.region_id" if region else ""
     d_region = ", 'r' || d.region_id" if region else ""
