@@ -129,7 +129,25 @@ def schema_snapshot() -> dict:
         }
     if hasattr(inspector, "get_enums"):  # PostgreSQL: native enum types outlive their tables
         snapshot["<enums>"] = sorted(enum["name"] for enum in inspector.get_enums())
+    snapshot["<search index>"] = search_index_definition()
     return snapshot
+
+
+def search_index_definition() -> list:
+    """How models/search.py built the index: the SQL of SQLite's FTS5 table and triggers, or the
+    definitions of PostgreSQL's functions (its trigger functions hold the indexing rules)."""
+    if db.engine.dialect.name == "postgresql":
+        statement = (
+            "SELECT p.proname, pg_get_functiondef(p.oid) FROM pg_proc p "
+            "JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'public'"
+        )
+    else:
+        statement = (
+            "SELECT name, sql FROM sqlite_master WHERE name LIKE 'deviation_search%' "
+            "AND sql IS NOT NULL"
+        )
+    with db.engine.connect() as connection:
+        return sorted(tuple(row) for row in connection.execute(text(statement)))
 
 
 def revisions_oldest_first() -> list:
@@ -149,6 +167,12 @@ def test_upgrade_head_matches_models(new_database):
     with app_on(new_database("migr")):
         upgrade()
         assert schema_diff() == []
+        migrated = search_index_definition()
+    with app_on(new_database("built")):
+        db.create_all()
+        built = search_index_definition()
+    assert migrated
+    assert migrated == built
 
 
 def test_check_constraints_match_models(new_database):
@@ -162,9 +186,9 @@ def test_check_constraints_match_models(new_database):
     assert migrated == built
 
 
-# Revisions that change one engine's schema only: e2f3a4b5c6d7 gives SQLite's FTS5 index its
-# region column; PostgreSQL filters the region in the join (models/search.py).
-ONE_ENGINE_REVISIONS = {"e2f3a4b5c6d7": "sqlite"}
+# Revisions that change one engine's schema only: the search index's region, as SQLite's FTS5
+# column (e2f3a4b5c6d7) and as PostgreSQL's lexeme (f3a4b5c6d7e8), models/search.py.
+ONE_ENGINE_REVISIONS = {"e2f3a4b5c6d7": "sqlite", "f3a4b5c6d7e8": "postgresql"}
 
 
 def test_each_revision_upgrades_and_downgrades(new_database):

@@ -7,11 +7,11 @@ visible_deviations(user) before the limit, so a user whose cases are few still f
 many matches elsewhere, and nobody sees a case they could not open. Nothing is capped before
 that join: the order and the pages are those of every visible match (issue 15).
 
-The work grows with the matches, not the hits shown: the planner walks the MATCH; on SQLite the
-index matches only in the user's region (its region column), the walk drops the matches outside
-permissions.visible_id_bound (a few-case user's own ids, from indexes), then reads the rest's
-case rows for the rule and ranks the visible ones. A page of hits is then loaded and marked in
-a fixed number of statements.
+The work grows with the matches, not the hits shown: the index matches only in the user's
+region (SQLite's region column, PostgreSQL's region lexeme); on SQLite the planner walks the
+MATCH and drops the matches outside permissions.visible_id_bound (a few-case user's own ids,
+from indexes); then the rest's case rows are read for the rule and the visible ones ranked.
+A page of hits is then loaded and marked in a fixed number of statements.
 
 Matches are marked with two private characters (by ts_headline on PostgreSQL, by _snippet from
 the index's stored text on SQLite), the text is escaped, and only then are the marks turned into
@@ -27,7 +27,7 @@ from sqlalchemy.orm import joinedload, load_only, raiseload
 
 from ..db import db
 from ..models import Deviation, RecurrenceKey, Region
-from ..models.search import TEXT_COLUMNS
+from ..models.search import TEXT_COLUMNS, region_lexeme
 from ..permissions import visible_deviations, visible_id_bound
 from .dates import local_midnight, months_before
 from .recurrence import deviation_keys
@@ -72,11 +72,12 @@ def _hits(words: list[str], *, region_id: int):
     it with the cases the user may see and limits that (a cap here would drop visible cases)."""
     expression = _match_expression(words, any_word=False)
     if _dialect() == "postgresql":
+        # The GIN index intersects the words with the region's lexeme; the rank uses the words.
         statement = text(
             "SELECT deviation_id AS id, -ts_rank_cd(document, q) AS score "
             "FROM deviation_search, to_tsquery('pg_catalog.swedish', :q) AS q "
-            "WHERE document @@ q"
-        )
+            "WHERE document @@ (q && CAST(:region AS tsquery))"
+        ).bindparams(region=region_lexeme(region_id))
     else:
         # The region's token first, and the words in the text columns only (a word such as
         # "r3" is no region). The region column weighs nothing in the rank.

@@ -5,10 +5,13 @@ Revises: c2f3a4b5c6d7
 Create Date: 2026-12-07 04:00:00
 
 Existing regions get the defaults (5 and 5 years) through server defaults that are then
-dropped, as the model has none.
+dropped, as the model has none. On SQLite the downgrade copies `deviations` to drop the column,
+which drops the search index's triggers on it, so the index is built again as it was.
 """
 from alembic import op
 import sqlalchemy as sa
+
+from avvikelse.models.search import create_search_index, drop_search_index
 
 
 # revision identifiers, used by Alembic.
@@ -42,6 +45,10 @@ def upgrade():
 def downgrade():
     with op.batch_alter_table('deviations', schema=None) as batch_op:
         batch_op.drop_column('purged_at')
+    connection = op.get_bind()
+    if connection.dialect.name == 'sqlite':
+        drop_search_index(connection)
+        create_search_index(connection, region=False)
     with op.batch_alter_table('regions', schema=None) as batch_op:
         batch_op.drop_constraint(op.f('ck_regions_audit_retention_years_minimum'), type_='check')
         batch_op.drop_constraint(op.f('ck_regions_retention_years_positive'), type_='check')
