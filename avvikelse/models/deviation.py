@@ -157,6 +157,9 @@ class Deviation(db.Model):
         Index("ix_deviations_reporter_org", "reporter_organization_id", "submitted_at", "id"),
         # A region's cases of a period: the public statistics count a year at a time.
         Index("ix_deviations_region_submitted", "region_id", "submitted_at"),
+        # A region's cases in one state: the few awaiting answers, for the dashboard's overdue
+        # answers (a region's share of every region's overdue answers, issue 15).
+        Index("ix_deviations_region_state", "region_id", "state"),
         # A category's cases of a period (the dashboard's category filter) in one range.
         Index("ix_deviations_category_submitted", "category_id", "submitted_at"),
         # The few cases handed over to LSVO in a region: what its members see
@@ -297,7 +300,7 @@ class ConcernedOrganization(db.Model):
             "status <> 'passed_on' OR (passed_to_id IS NOT NULL AND passed_reason IS NOT NULL)",
             name="passed_on_has_target",
         ),
-        # The overdue answers of a region, found without reading its cases (dashboard).
+        # Pending answers by due date: the reminder and digest jobs, over every region.
         Index("ix_concerned_status_due", "status", "answer_due_on"),
         # The answers an organization still owes (the coordinator's inbox and start page).
         Index("ix_concerned_organization_status", "organization_id", "status", "deviation_id"),

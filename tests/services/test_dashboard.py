@@ -6,7 +6,8 @@ from datetime import timedelta
 import pytest
 
 from avvikelse.extensions import db
-from avvikelse.services import dashboard, dates
+from avvikelse.models import DeviationState, OrganizationKind, TargetGroup
+from avvikelse.services import dashboard, dates, deviations
 from avvikelse.services.dashboard import Filters, percentile
 
 from .. import factories
@@ -110,3 +111,37 @@ def test_percentile_is_a_value_some_case_had():
     assert percentile([5.0], 80) == 5.0
     assert percentile([1.0, 2.0, 3.0, 4.0, 5.0], 80) == 4.0
     assert percentile([4.0, 1.0, 3.0, 2.0], 50) == 2.0
+
+
+def test_another_regions_overdue_answers_are_not_looked_up(w, monkeypatch):
+    """The overdue answers are those of the user's region before the visibility check: another
+    region's would not be counted anyway, but asking about every region's cases cost 50 ms at
+    10^6 (issue 15)."""
+    other = factories.create_region("annan", "Annan region")
+    municipality = factories.create_organization(other, "Annan kommun")
+    counterpart = factories.create_organization(other, "Annan region", kind=OrganizationKind.REGION)
+    category = factories.create_category(other, "Utskrivning")
+    factories.create_group(other, "Samverkansgrupp Äldre", target_group=TargetGroup.ELDERLY)
+    reporter = factories.create_user(municipality, "annan@test.example")
+    now = dates.now()
+    foreign = deviations.submit_deviation(
+        factories.report([counterpart], category), actor=reporter, now=now
+    )
+    foreign.state = DeviationState.AWAITING_ANSWERS
+    foreign.concerned[0].answer_due_on = dates.local_today(now) - timedelta(days=10)
+    db.session.commit()
+    asked = []
+    visible_among = dashboard._visible_among
+
+    def recorded(base, ids):
+        asked.extend(ids)
+        return visible_among(base, ids)
+
+    monkeypatch.setattr(dashboard, "_visible_among", recorded)
+    b = board(w["chair"])
+    assert sorted((c.label, c.count) for c in b.overdue_answers) == [
+        ("Annanby kommun", 1),
+        ("Region Test", 1),
+    ]
+    assert asked
+    assert foreign.id not in asked
