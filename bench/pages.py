@@ -365,6 +365,14 @@ def measure(url: str, runs: int) -> list[Figure]:
     return figures
 
 
+def _vacuum(engine) -> None:
+    """What autovacuum keeps a live database at and a fresh load lacks: the visibility map set,
+    so that an index-only scan skips the table (the region coordinator's concerned ids read
+    8,721 heap pages without it). VACUUM runs outside a transaction."""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql("VACUUM")
+
+
 def _peak_rss_mib() -> float:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -400,6 +408,8 @@ def main(argv=None) -> int:
         setup_roles()
         refresh_planner_statistics()
         db.session.commit()
+        if url.startswith("postgresql"):
+            _vacuum(db.engine)
     measure(url, args.runs)
     print(f"\n  peak RSS of the process: {_peak_rss_mib():.0f} MiB")
     return 0

@@ -224,8 +224,17 @@ def case_page(
 
 
 def count_cases(user: User, filters: CaseFilters, *, cap: int = COUNT_CAP) -> int:
-    """The number of matching cases, but at most cap + 1 ("fler än cap")."""
-    limited = filtered_cases(user, filters).with_only_columns(Deviation.id).limit(cap + 1)
+    """The number of matching cases, but at most cap + 1 ("fler än cap").
+
+    Counted in the list's own order, so the database walks the index the page walks and stops
+    at cap + 1; unordered, PostgreSQL chose to collect the whole region's ids in a bitmap
+    first (24 against 11 ms for the region's coordinator at 10^6 cases, issue 15)."""
+    limited = (
+        filtered_cases(user, filters)
+        .with_only_columns(Deviation.id)
+        .order_by(Deviation.submitted_at.desc(), Deviation.id.desc())
+        .limit(cap + 1)
+    )
     return db.session.scalar(select(func.count()).select_from(limited.subquery()))
 
 
