@@ -484,9 +484,11 @@ def _overdue_answers(base, today: date, region_id: int) -> list[Count]:
             select(Organization.id, Organization.name).where(Organization.id.in_(sorted(counts)))
         ).all()
     )
-    return sorted(
-        (Count(names[organization_id], n) for organization_id, n in counts.items()),
-        key=lambda c: (-c.count, c.label),
+    return _shares(
+        sorted(
+            (Count(names[organization_id], n) for organization_id, n in counts.items()),
+            key=lambda c: (-c.count, c.label),
+        )
     )
 
 

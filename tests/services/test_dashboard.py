@@ -70,9 +70,9 @@ def test_answer_times_overdue_and_feedback(w):
         ("Region Test", 1, 2.0),
         ("Testby kommun", 1, 2.0),
     ]
-    assert sorted((c.label, c.count) for c in b.overdue_answers) == [
-        ("Annanby kommun", 1),
-        ("Region Test", 1),
+    assert sorted((c.label, c.count, c.share) for c in b.overdue_answers) == [
+        ("Annanby kommun", 1, 0.5),
+        ("Region Test", 1, 0.5),
     ]
     assert (b.closed, b.closed_with_feedback, b.closed_without_wish) == (2, 1, 1)
 
