@@ -184,6 +184,15 @@ def drop_search_index(connection) -> None:
         connection.execute(text(statement))
 
 
+def rebuild_search_index(connection, *, region: bool, dialect: str) -> None:
+    """Drop the index and build it again from the cases, on `dialect` only: for the migrations
+    that change its shape on one engine (and the SQLite downgrade whose table copy drops its
+    triggers)."""
+    if connection.dialect.name == dialect:
+        drop_search_index(connection)
+        create_search_index(connection, region=region)
+
+
 @event.listens_for(db.metadata, "after_create")
 def _after_create(metadata, connection, **kwargs):
     create_search_index(connection)

@@ -11,7 +11,7 @@ which drops the search index's triggers on it, so the index is built again as it
 from alembic import op
 import sqlalchemy as sa
 
-from avvikelse.models.search import create_search_index, drop_search_index
+from avvikelse.models.search import rebuild_search_index
 
 
 # revision identifiers, used by Alembic.
@@ -45,10 +45,7 @@ def upgrade():
 def downgrade():
     with op.batch_alter_table('deviations', schema=None) as batch_op:
         batch_op.drop_column('purged_at')
-    connection = op.get_bind()
-    if connection.dialect.name == 'sqlite':
-        drop_search_index(connection)
-        create_search_index(connection, region=False)
+    rebuild_search_index(op.get_bind(), region=False, dialect='sqlite')
     with op.batch_alter_table('regions', schema=None) as batch_op:
         batch_op.drop_constraint(op.f('ck_regions_audit_retention_years_minimum'), type_='check')
         batch_op.drop_constraint(op.f('ck_regions_retention_years_positive'), type_='check')

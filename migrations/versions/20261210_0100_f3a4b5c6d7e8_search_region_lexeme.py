@@ -12,7 +12,7 @@ Create Date: 2026-12-10 01:00:00
 
 from alembic import op
 
-from avvikelse.models.search import create_search_index, drop_search_index
+from avvikelse.models.search import rebuild_search_index
 
 
 # revision identifiers, used by Alembic.
@@ -22,17 +22,9 @@ branch_labels = None
 depends_on = None
 
 
-def _rebuild(*, region: bool) -> None:
-    connection = op.get_bind()
-    if connection.dialect.name != "postgresql":
-        return
-    drop_search_index(connection)
-    create_search_index(connection, region=region)
-
-
 def upgrade():
-    _rebuild(region=True)
+    rebuild_search_index(op.get_bind(), region=True, dialect="postgresql")
 
 
 def downgrade():
-    _rebuild(region=False)
+    rebuild_search_index(op.get_bind(), region=False, dialect="postgresql")
