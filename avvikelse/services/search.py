@@ -73,7 +73,7 @@ def _hits(words: list[str], *, region_id: int, few: bool = False):
 
     `few`: the user sees few cases (permissions.visible_id_bound). PostgreSQL then tests the
     words on those cases' documents, found by their ids, instead of asking the GIN index, whose
-    prefix terms walk the region's matches (2,272 for "läkemedelslista hemtjänst", 25 ms of
+    prefix terms walk the region's matches (2,272 for "läkemedelslista hemtjänst", 25-40 ms of
     index scan at 10^6, to keep a reporter's none): ts_match_vq is @@ as a function, which no
     index answers, so the planner starts from the user's cases.
     """
