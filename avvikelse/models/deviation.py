@@ -39,20 +39,24 @@ class DeviationState(enum.StrEnum):
 
     @property
     def title(self) -> str:
-        return {
-            DeviationState.SUBMITTED: _l("Inkommen"),
-            DeviationState.AWAITING_ANSWERS: _l("Inväntar svar"),
-            DeviationState.IN_PREPARATION: _l("Under beredning"),
-            DeviationState.ESCALATED: _l("Överlämnad till %(strategic)s", strategic=STRATEGIC),
-            DeviationState.ACTIONS: _l("Åtgärder pågår"),
-            DeviationState.FOLLOW_UP: _l("Uppföljning"),
-            DeviationState.CLOSED: _l("Avslutad"),
-            DeviationState.NOT_COLLABORATION: _l("Ej samverkansavvikelse"),
-        }[self]
+        return _STATE_TITLES[self]
 
     @property
     def is_open(self) -> bool:
         return self not in (DeviationState.CLOSED, DeviationState.NOT_COLLABORATION)
+
+
+# Lazy strings, made once: a list page asks for a title per row.
+_STATE_TITLES = {
+    DeviationState.SUBMITTED: _l("Inkommen"),
+    DeviationState.AWAITING_ANSWERS: _l("Inväntar svar"),
+    DeviationState.IN_PREPARATION: _l("Under beredning"),
+    DeviationState.ESCALATED: _l("Överlämnad till %(strategic)s", strategic=STRATEGIC),
+    DeviationState.ACTIONS: _l("Åtgärder pågår"),
+    DeviationState.FOLLOW_UP: _l("Uppföljning"),
+    DeviationState.CLOSED: _l("Avslutad"),
+    DeviationState.NOT_COLLABORATION: _l("Ej samverkansavvikelse"),
+}
 
 
 class Transition(enum.StrEnum):
@@ -125,12 +129,15 @@ class RiskLevel(enum.StrEnum):
 
     @property
     def title(self) -> str:
-        return {
-            RiskLevel.LOW: _l("Låg risk"),
-            RiskLevel.MEDIUM: _l("Måttlig risk"),
-            RiskLevel.HIGH: _l("Hög risk"),
-            RiskLevel.VERY_HIGH: _l("Mycket hög risk"),
-        }[self]
+        return _RISK_TITLES[self]
+
+
+_RISK_TITLES = {
+    RiskLevel.LOW: _l("Låg risk"),
+    RiskLevel.MEDIUM: _l("Måttlig risk"),
+    RiskLevel.HIGH: _l("Hög risk"),
+    RiskLevel.VERY_HIGH: _l("Mycket hög risk"),
+}
 
 
 class Deviation(db.Model):

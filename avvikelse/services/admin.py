@@ -112,7 +112,7 @@ def _sort_key(text: str) -> str:
     return text.casefold().translate(_SWEDISH_ORDER)
 
 
-def _by_name(item) -> tuple:
+def by_name(item) -> tuple:
     return (_sort_key(item.name), item.id)
 
 
@@ -286,7 +286,7 @@ def organization_options(
     statement = select(Organization).where(Organization.region_id == region_id)
     if not include_inactive:
         statement = statement.where(or_(Organization.active.is_(True), Organization.id == keep))
-    return sorted(db.session.scalars(statement), key=_by_name)
+    return sorted(db.session.scalars(statement), key=by_name)
 
 
 def unit_options(region_id: int, *, keep: int | None = None) -> list[Unit]:
@@ -301,8 +301,8 @@ def unit_options(region_id: int, *, keep: int | None = None) -> list[Unit]:
     for unit in units:
         by_organization[unit.organization].append(unit)
     rows = []
-    for organization in sorted(by_organization, key=_by_name):
-        tree = _build_tree(by_organization[organization], _unit_parent, _by_name)
+    for organization in sorted(by_organization, key=by_name):
+        tree = _build_tree(by_organization[organization], _unit_parent, by_name)
         rows.extend(unit for unit, _depth in flatten(tree) if unit.active or unit.id == keep)
     return rows
 
@@ -325,7 +325,7 @@ def user_options(region_id: int, *, exclude_group: Group | None = None) -> list[
             Membership.group_id == exclude_group.id, Membership.active.is_(True)
         )
         statement = statement.where(User.id.not_in(members))
-    return sorted(db.session.scalars(statement), key=_by_name)
+    return sorted(db.session.scalars(statement), key=by_name)
 
 
 # --- Organizations -----------------------------------------------------------------------------
@@ -346,7 +346,7 @@ def organization_list(region_id: int) -> list[tuple[Organization, int, int]]:
     rows = db.session.execute(
         select(Organization, users, units).where(Organization.region_id == region_id)
     )
-    return sorted((tuple(row) for row in rows), key=lambda row: _by_name(row[0]))
+    return sorted((tuple(row) for row in rows), key=lambda row: by_name(row[0]))
 
 
 def _check_organization_name(region_id: int, name: str, organization=None) -> None:
@@ -405,7 +405,7 @@ def _units_of(organization: Organization) -> list[Unit]:
 
 
 def unit_tree(organization: Organization) -> list[TreeNode]:
-    return _build_tree(_units_of(organization), _unit_parent, _by_name)
+    return _build_tree(_units_of(organization), _unit_parent, by_name)
 
 
 def unit_parent_options(organization: Organization, unit: Unit | None = None) -> list[Unit]:
@@ -416,7 +416,7 @@ def unit_parent_options(organization: Organization, unit: Unit | None = None) ->
     if unit is not None:
         excluded = _subtree_ids(unit.id, {u.id: u.parent_id for u in units})
     keep = unit.parent_id if unit is not None else None
-    tree = _build_tree(units, _unit_parent, _by_name)
+    tree = _build_tree(units, _unit_parent, by_name)
     return [u for u, _depth in flatten(tree) if u.id not in excluded and (u.active or u.id == keep)]
 
 
@@ -504,7 +504,7 @@ def group_list(region_id: int) -> list[tuple[Group, int]]:
     levels = list(GroupLevel)
     return sorted(
         (tuple(row) for row in rows),
-        key=lambda row: (levels.index(row[0].level), _by_name(row[0])),
+        key=lambda row: (levels.index(row[0].level), by_name(row[0])),
     )
 
 
@@ -529,7 +529,7 @@ def escalation_parent_options(region_id: int, group: Group | None = None) -> lis
             Group.region_id == region_id, or_(Group.active.is_(True), Group.id == keep)
         )
     )
-    return sorted((g for g in groups if g.id not in excluded), key=_by_name)
+    return sorted((g for g in groups if g.id not in excluded), key=by_name)
 
 
 def _check_group(region_id: int, name: str, escalation_parent: Group | None, group=None) -> None:
@@ -633,7 +633,7 @@ def group_memberships(group: Group) -> list[Membership]:
             selectinload(Membership.represented_organization),
         )
     ).all()
-    return sorted(memberships, key=lambda m: (ROLE_ORDER[m.role], _by_name(m.user)))
+    return sorted(memberships, key=lambda m: (ROLE_ORDER[m.role], by_name(m.user)))
 
 
 def _check_membership(
@@ -893,8 +893,8 @@ def coordinator_list(region_id: int) -> list[tuple[Organization, list[Coordinato
         select(Organization).where(Organization.region_id == region_id)
     )
     return [
-        (organization, sorted(by_organization[organization.id], key=lambda r: _by_name(r.user)))
-        for organization in sorted(organizations, key=_by_name)
+        (organization, sorted(by_organization[organization.id], key=lambda r: by_name(r.user)))
+        for organization in sorted(organizations, key=by_name)
         if organization.active or by_organization[organization.id]
     ]
 

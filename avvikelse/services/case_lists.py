@@ -45,7 +45,7 @@ from ..permissions import (
     organization_terms,
     visible_deviations,
 )
-from .admin import category_tree, flatten, group_list, organization_options
+from .admin import by_name, category_tree, flatten, organization_options
 from .dates import STOCKHOLM, as_utc, local_today
 from .notifications import unread_count
 
@@ -250,9 +250,15 @@ def filter_options(user: User) -> FilterOptions:
     old cases keep them and must stay findable."""
     region_id = user.organization.region_id
     return FilterOptions(
-        groups=[
-            group for group, _members in group_list(region_id) if group.level is GroupLevel.TACTICAL
-        ],
+        # Names only: the administration's group list also counts members and loads parents.
+        groups=sorted(
+            db.session.scalars(
+                select(Group).where(
+                    Group.region_id == region_id, Group.level == GroupLevel.TACTICAL
+                )
+            ),
+            key=by_name,
+        ),
         categories=flatten(category_tree(region_id)),
         organizations=organization_options(region_id, include_inactive=True),
     )
