@@ -159,7 +159,17 @@ class Deviation(db.Model):
             "state <> 'escalated' OR escalated_at IS NOT NULL", name="escalated_has_time"
         ),
         Index("ix_deviations_keyset", "submitted_at", "id"),
-        Index("ix_deviations_group_state", "group_id", "state", "submitted_at", "id"),
+        # A group's cases in one state, in its region, oldest first: the inbox's sections walk
+        # it and stop. Without region_id in it PostgreSQL ANDed the region's 50,000-entry
+        # bitmap into the group's few hundred cases (issue 15).
+        Index(
+            "ix_deviations_group_state_region",
+            "group_id",
+            "state",
+            "region_id",
+            "submitted_at",
+            "id",
+        ),
         Index("ix_deviations_reporter", "reporter_id", "submitted_at", "id"),
         Index("ix_deviations_reporter_org", "reporter_organization_id", "submitted_at", "id"),
         # A region's cases of a period: the public statistics count a year at a time.

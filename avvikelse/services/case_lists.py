@@ -422,14 +422,17 @@ def inbox_groups(user: User) -> list[Group]:
 
 
 def in_group(group: Group):
-    """Routed to the group, shared with it, or (for LSVO, a strategic group) handed over to it;
-    each an indexed term, as in permissions.visible_deviations."""
-    terms = [
-        Deviation.group_id == group.id,
-        deviation_id_in(
-            select(DeviationShare.deviation_id).where(DeviationShare.group_id == group.id)
-        ),
-    ]
+    """Routed to the group, shared with it, or (for LSVO, a strategic group) handed over to it.
+
+    The few shared ids are read first and given as a list: with the share subquery in the term,
+    PostgreSQL read the group's cases through a bitmap and ANDed the region's 50,000-entry one
+    into it (6.9 against 0.6 ms per inbox section at 10^6 cases, issue 15)."""
+    shared = db.session.scalars(
+        select(DeviationShare.deviation_id).where(DeviationShare.group_id == group.id)
+    ).all()
+    terms = [Deviation.group_id == group.id]
+    if shared:
+        terms.append(Deviation.id.in_(sorted(shared)))
     if group.level is GroupLevel.STRATEGIC:
         terms.append(handed_over_in([group.region_id]))
     return or_(*terms)
