@@ -135,11 +135,15 @@ def schema_snapshot() -> dict:
 
 def search_index_definition() -> list:
     """How models/search.py built the index: the SQL of SQLite's FTS5 table and triggers, or the
-    definitions of PostgreSQL's functions (its trigger functions hold the indexing rules)."""
+    definitions of PostgreSQL's functions (its trigger functions hold the indexing rules) and
+    its tables' partitioning."""
     if db.engine.dialect.name == "postgresql":
         statement = (
             "SELECT p.proname, pg_get_functiondef(p.oid) FROM pg_proc p "
-            "JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'public'"
+            "JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'public' "
+            "UNION ALL SELECT c.relname, concat_ws(' ', c.relkind, pg_get_partkeydef(c.oid), "
+            "pg_get_expr(c.relpartbound, c.oid)) FROM pg_class c "
+            "WHERE c.relname LIKE 'deviation_search%' AND c.relkind IN ('r', 'p')"
         )
     else:
         statement = (
@@ -188,7 +192,11 @@ def test_check_constraints_match_models(new_database):
 
 # Revisions that change one engine's schema only: the search index's region, as SQLite's FTS5
 # column (e2f3a4b5c6d7) and as PostgreSQL's lexeme (f3a4b5c6d7e8), models/search.py.
-ONE_ENGINE_REVISIONS = {"e2f3a4b5c6d7": "sqlite", "f3a4b5c6d7e8": "postgresql"}
+ONE_ENGINE_REVISIONS = {
+    "e2f3a4b5c6d7": "sqlite",
+    "f3a4b5c6d7e8": "postgresql",
+    "a7b8c9d0e1f2": "postgresql",
+}
 
 
 def test_each_revision_upgrades_and_downgrades(new_database):

@@ -82,15 +82,16 @@ def _hits(words: list[str], *, region_id: int, few: bool = False):
         statement = text(
             "SELECT deviation_id AS id, -ts_rank_cd(document, q) AS score "
             "FROM deviation_search, to_tsquery('pg_catalog.swedish', :q) AS q "
-            "WHERE ts_match_vq(document, q)"
-        )
+            "WHERE region_id = :region_id AND ts_match_vq(document, q)"
+        ).bindparams(region_id=region_id)
     elif _dialect() == "postgresql":
-        # The GIN index intersects the words with the region's lexeme; the rank uses the words.
+        # The region's partition only; its GIN index intersects the words with the region's
+        # lexeme (regions share a partition); the rank uses the words.
         statement = text(
             "SELECT deviation_id AS id, -ts_rank_cd(document, q) AS score "
             "FROM deviation_search, to_tsquery('pg_catalog.swedish', :q) AS q "
-            "WHERE document @@ (q && CAST(:region AS tsquery))"
-        ).bindparams(region=region_lexeme(region_id))
+            "WHERE region_id = :region_id AND document @@ (q && CAST(:region AS tsquery))"
+        ).bindparams(region_id=region_id, region=region_lexeme(region_id))
     else:
         # The region's token first, and the words in the text columns only (a word such as
         # "r3" is no region). The region column weighs nothing in the rank.

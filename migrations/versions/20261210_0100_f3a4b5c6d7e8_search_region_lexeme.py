@@ -23,7 +23,7 @@ depends_on = None
 
 
 def upgrade():
-    rebuild_search_index(op.get_bind(), region=True, dialect="postgresql")
+    rebuild_search_index(op.get_bind(), region=True, dialect="postgresql", partitioned=False)
 
 
 def downgrade():
