@@ -4,6 +4,7 @@ in which order, and the cap on the candidates each index gives."""
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from sqlalchemy import event
 
 from avvikelse.extensions import db
 from avvikelse.models import TargetGroup
@@ -102,3 +103,32 @@ def test_each_index_gives_only_its_newest_candidates(world, monkeypatch):
         "Läkemedelslistan saknades",
         "Kom fram",
     ]
+
+
+def _statements(world, case) -> int:
+    seen = []
+
+    def note(*_args):
+        seen.append(1)
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        search.similar_cases(world["chair"], case)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    return len(seen)
+
+
+def test_the_statements_do_not_grow_with_the_candidates(world):
+    """Both indexes' candidates, the rule and the shared pair are one statement, the offered
+    cases one more: no id list goes back and forth (issue 15)."""
+    few = _case(world, "Läkemedelslistan saknades")
+    db.session.expire_all()
+    before = _statements(world, few)
+    for number in range(12):
+        _case(world, f"Ordinationsblanketten saknades {number}")
+    many = _case(world, "Läkemedelslistan och ordinationsblanketten saknades")
+    db.session.expire_all()
+    assert len(search.similar_cases(world["chair"], many, limit=20)) > 10
+    db.session.expire_all()
+    assert _statements(world, many) == before

@@ -1,8 +1,10 @@
 """The search page (issue 15): ranked hits among the visible cases, in a fixed number of
 statements whatever the number of hits."""
 
+import re
+
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import event, select, text
 from sqlalchemy.engine import Engine
 
 from avvikelse.extensions import db
@@ -114,3 +116,17 @@ def test_the_index_matches_within_the_users_region_and_only_in_the_text(app, w):
         assert foreign.id not in index_matches
         for token in (f"r{region_id}", region_lexeme(region_id)):
             assert search.search(chair, token).hits == [], token
+
+
+@pytest.mark.parametrize("few", [False, True])
+def test_a_search_reads_only_its_regions_partition_on_postgresql(app, few):
+    """PostgreSQL's index is partitioned by region (models/search.py PARTITIONS): both search
+    paths name the region, so the plan reads one partition, never the country's index."""
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("SQLite's FTS5 index is one table with a region column: no partitions")
+        statement = select(search._hits(["utskrivning"], region_id=7, few=few).c.id).compile(
+            db.engine, compile_kwargs={"literal_binds": True}
+        )
+        plan = "\n".join(db.session.scalars(text(f"EXPLAIN (COSTS OFF) {statement}")))
+        assert len(set(re.findall(r"deviation_search_p\d+", plan))) == 1, plan
