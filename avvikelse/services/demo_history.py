@@ -307,6 +307,7 @@ class _Case:
     category: Category
     texts: tuple
     reserved: bool = False  # the planted recurring pattern: handed over as one cluster
+    late: bool = False  # the planted overdue answer (_plan_cases)
 
 
 class _History:
@@ -455,6 +456,21 @@ class _History:
                     reserved=True,
                 )
             )
+        # An answer overdue today, whatever day the demo is built: the inboxes and Uppföljning
+        # show what is late. Triaged 1-7 days after it came in, the case is due the region's
+        # deadline later, 3-9 days ago, and the chair moves on only 14 days after the due date.
+        # Chosen without drawing from self.random, so the rest of the plan stays as it was.
+        plan.append(
+            _Case(
+                day=self.today - timedelta(days=self.region.answer_deadline_days + 10),
+                reporter=self._reporters(biggest)[0],
+                concerned=[self.region_org],
+                target_group=elderly,
+                category=pattern,
+                texts=TEXTS["Utskrivning från slutenvård"][0],
+                late=True,
+            )
+        )
         # The rising trend: outdated medication lists between the second municipality and the
         # region, more every month for the last half year.
         second = sorted(self.municipalities, key=lambda m: -POPULATION.get(m.name, 10))[
@@ -644,7 +660,7 @@ class _History:
             now = self.at(day, 10)
             case = self.cases.get(deviation.id)
             roll = self.random.random()
-            if not case.reserved and roll < 0.05:
+            if not (case.reserved or case.late) and roll < 0.05:
                 mark_not_collaboration(
                     deviation,
                     reason="Händelsen gäller bara den egna organisationen.",
@@ -653,11 +669,14 @@ class _History:
                     now=now,
                 )
                 continue
-            original = self._original_of(deviation) if not case.reserved and roll < 0.09 else None
+            planted = case.reserved or case.late
+            original = self._original_of(deviation) if not planted and roll < 0.09 else None
             if original is not None:
                 mark_duplicate(deviation, original, actor=secretary, now=now)
                 continue
             request_answers(deviation, due_on=None, actor=secretary, now=now)
+            if case.late:
+                continue  # no answer day: still missing when the demo starts
             for concerned in deviation.concerned:
                 if self.coordinators.get(concerned.organization_id):
                     late = self.random.random() < 0.2
