@@ -660,7 +660,8 @@ class _History:
             now = self.at(day, 10)
             case = self.cases.get(deviation.id)
             roll = self.random.random()
-            if not (case.reserved or case.late) and roll < 0.05:
+            planted = case.reserved or case.late
+            if not planted and roll < 0.05:
                 mark_not_collaboration(
                     deviation,
                     reason="Händelsen gäller bara den egna organisationen.",
@@ -669,7 +670,6 @@ class _History:
                     now=now,
                 )
                 continue
-            planted = case.reserved or case.late
             original = self._original_of(deviation) if not planted and roll < 0.09 else None
             if original is not None:
                 mark_duplicate(deviation, original, actor=secretary, now=now)
