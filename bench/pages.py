@@ -70,11 +70,11 @@ def _app(url: str):
 def _schema(url: str, *, reuse: bool = False) -> None:
     """The schema as the migrations make it on PostgreSQL; on SQLite (create_all, as the other
     benches do) an existing database gets the indexes a later version added, and the search
-    index its region column (migration e2f3a4b5c6d7)."""
+    index its region column and its tables by region (migrations e2f3a4b5c6d7, b8c9d0e1f2a3)."""
     from sqlalchemy import text
 
     from avvikelse.extensions import db
-    from avvikelse.models.search import TABLE, create_search_index, drop_search_index
+    from avvikelse.models.search import create_search_index, drop_search_index, sqlite_partition
 
     if url.startswith("postgresql"):
         from flask_migrate import upgrade
@@ -88,8 +88,10 @@ def _schema(url: str, *, reuse: bool = False) -> None:
         for index in table.indexes:
             index.create(db.engine, checkfirst=True)
     with db.engine.begin() as connection:
-        columns = {row[1] for row in connection.execute(text(f"PRAGMA table_info({TABLE})"))}
-        if "region" not in columns:
+        partitions = connection.execute(
+            text("SELECT 1 FROM sqlite_master WHERE name = :name"), {"name": sqlite_partition(0)}
+        )
+        if partitions.first() is None:
             drop_search_index(connection)
             create_search_index(connection)
 

@@ -26,7 +26,7 @@ REGION = 3
 def build(folder: Path, rows: int, regions: int) -> tuple[sqlite3.Connection, ...]:
     old, new = (sqlite3.connect(folder / f"{name}.sqlite") for name in ("old", "new"))
     for connection, region in ((old, False), (new, True)):
-        connection.execute(sqlite_create(region=region)[0])
+        connection.execute(sqlite_create(region=region, partitioned=False)[0])
     old.execute("CREATE TABLE deviations (id INTEGER PRIMARY KEY, region_id INTEGER)")
     old.execute("CREATE INDEX ix_region ON deviations (region_id, id)")
     rng = random.Random(7)  # noqa: S311 - synthetic text

@@ -196,6 +196,7 @@ ONE_ENGINE_REVISIONS = {
     "e2f3a4b5c6d7": "sqlite",
     "f3a4b5c6d7e8": "postgresql",
     "a7b8c9d0e1f2": "postgresql",
+    "b8c9d0e1f2a3": "sqlite",
 }
 
 

@@ -1,16 +1,20 @@
 """The full-text index of deviations (DESIGN §5), kept in the database by triggers.
 
-One name, `deviation_search`, on both engines, keyed by the deviation's id:
+One name, `deviation_search` (on SQLite the prefix of its tables), keyed by the deviation's id
+and split by region into `PARTITIONS` partitions:
 
-* SQLite: an FTS5 table (tokenizer unicode61 with diacritics kept: å/ä/ö are letters of their
-  own in Swedish, PERFORMANCE.md 1.7) with columns title, body (what happened, what was done,
-  the proposal) and answers (every organization's answer). It keeps its own copy of the text
+* SQLite: FTS5 tables `deviation_search_p00` … `_p15`, each case in its region's table
+  (`sqlite_partition`), tokenizer unicode61 with diacritics kept (å/ä/ö are letters of their own
+  in Swedish, PERFORMANCE.md 1.7), with columns title, body (what happened, what was done, the
+  proposal) and answers (every organization's answer). Each keeps its own copy of the text
   rather than pointing at `deviations` as external content, because the answers column is
   gathered from another table and highlight()/snippet() need the text the index was built from.
   A fourth column, region, holds one token, "r" and the region's id, so a search matches within
   the user's region inside the index: the user's words are matched in the three text columns
   only. Without it a common word walked every region's matches (issue 15: 10^6 cases in 20
-  regions). Migration 5e2f3a4b5c03 built the index without that column (`region=False`).
+  regions); it also tells apart the regions that share a table. Migration 5e2f3a4b5c03 built the
+  index without that column (`region=False`), e2f3a4b5c6d7 as one table (`partitioned=False`),
+  b8c9d0e1f2a3 split it.
 * PostgreSQL: a table with a weighted `tsvector` (title A, body B, answers C) built with the
   built-in `swedish` configuration, and a GIN index. The vector also holds one lexeme for the
   region, "@" and the region's id (`region_lexeme`), which the search ANDs into its query so the
@@ -50,45 +54,89 @@ _SQLITE_ANSWERS = (
 TEXT_COLUMNS = "{title body answers}"
 
 
-def sqlite_create(*, region: bool = True) -> list[str]:
-    """The index, its triggers and the indexing of the cases already there; `region=False` is
-    the index as migration 5e2f3a4b5c03 made it, for that migration and the downgrade."""
+# The index is split by region into this many partitions: a region's search then walks the posting
+# lists of its own partition, shared with at most a few other regions, not the country's. On
+# PostgreSQL a table partitioned by a hash of region_id, each partition with its own GIN index
+# (issue 15: the GIN scan for "läkemedelslista hemtjänst" went from 24 to 3.6 ms at 10^6 cases in
+# 20 regions); on SQLite one FTS5 table per `region_id % PARTITIONS` (`sqlite_partition`), whose
+# prefix terms are merged and bm25 statistics counted over that table only. A database of one
+# region uses one partition; the empty ones cost nothing. Hash partitions need no DDL when a
+# region is created.
+PARTITIONS = 16
+
+
+def sqlite_partition(region_id: int) -> str:
+    """The FTS5 table that holds a region's cases (`PARTITIONS`)."""
+    return f"{TABLE}_p{region_id % PARTITIONS:02d}"
+
+
+def sqlite_create(*, region: bool = True, partitioned: bool = True) -> list[str]:
+    """The index, its triggers and the indexing of the cases already there. Earlier shapes, for
+    their migrations and downgrades: `region=False` as 5e2f3a4b5c03 made it, `partitioned=False`
+    as e2f3a4b5c6d7 did (partitions need the region: region=False is never partitioned).
+
+    Partitioned, a case is written to its region's table only; an update or delete names the
+    rowid, which only that table holds, so it needs no region."""
+    partitioned = partitioned and region
     columns = "title, body, answers" + (", region" if region else "")
     new_region = ", 'r' || new.region_id" if region else ""
     d_region = ", 'r' || d.region_id" if region else ""
+    if partitioned:
+        tables = [f"{TABLE}_p{number:02d}" for number in range(PARTITIONS)]
+        new_in = [f" WHERE new.region_id % {PARTITIONS} = {n}" for n in range(PARTITIONS)]
+        d_in = [f" WHERE d.region_id % {PARTITIONS} = {n}" for n in range(PARTITIONS)]
+    else:
+        tables, new_in, d_in = [TABLE], [""], [""]
+    body_new = _SQLITE_BODY.format(r="new")
+
+    def trigger(name: str, event: str, statements: list[str]) -> str:
+        return f"CREATE TRIGGER {TABLE}_{name} {event} BEGIN\n{''.join(statements)}END"
+
+    def answers_of(case: str) -> list[str]:
+        answers = _SQLITE_ANSWERS.format(id=case)
+        return [f"UPDATE {t} SET answers = {answers} WHERE rowid = {case};\n" for t in tables]
+
     return [
-        f"CREATE VIRTUAL TABLE {TABLE} USING fts5({columns}, "
-        "tokenize = 'unicode61 remove_diacritics 0')",
-        f"""CREATE TRIGGER {TABLE}_deviation_insert AFTER INSERT ON deviations BEGIN
-            INSERT INTO {TABLE}(rowid, {columns})
-            VALUES (new.id, new.title, {_SQLITE_BODY.format(r="new")}, ''{new_region});
-        END""",
-        f"""CREATE TRIGGER {TABLE}_deviation_update
-            AFTER UPDATE OF title, description, immediate_action, proposal ON deviations BEGIN
-            UPDATE {TABLE} SET title = new.title, body = {_SQLITE_BODY.format(r="new")}
-            WHERE rowid = new.id;
-        END""",
-        f"""CREATE TRIGGER {TABLE}_deviation_delete AFTER DELETE ON deviations BEGIN
-            DELETE FROM {TABLE} WHERE rowid = old.id;
-        END""",
-        f"""CREATE TRIGGER {TABLE}_answer_insert AFTER INSERT ON answers BEGIN
-            UPDATE {TABLE} SET answers = {_SQLITE_ANSWERS.format(id="new.deviation_id")}
-            WHERE rowid = new.deviation_id;
-        END""",
-        f"""CREATE TRIGGER {TABLE}_answer_update AFTER UPDATE ON answers BEGIN
-            UPDATE {TABLE} SET answers = {_SQLITE_ANSWERS.format(id="old.deviation_id")}
-            WHERE rowid = old.deviation_id;
-            UPDATE {TABLE} SET answers = {_SQLITE_ANSWERS.format(id="new.deviation_id")}
-            WHERE rowid = new.deviation_id;
-        END""",
-        f"""CREATE TRIGGER {TABLE}_answer_delete AFTER DELETE ON answers BEGIN
-            UPDATE {TABLE} SET answers = {_SQLITE_ANSWERS.format(id="old.deviation_id")}
-            WHERE rowid = old.deviation_id;
-        END""",
-        f"""INSERT INTO {TABLE}(rowid, {columns})
-            SELECT d.id, d.title, {_SQLITE_BODY.format(r="d")},
-                {_SQLITE_ANSWERS.format(id="d.id")}{d_region}
-            FROM deviations d""",
+        *(
+            f"CREATE VIRTUAL TABLE {t} USING fts5({columns}, "
+            "tokenize = 'unicode61 remove_diacritics 0')"
+            for t in tables
+        ),
+        trigger(
+            "deviation_insert",
+            "AFTER INSERT ON deviations",
+            [
+                f"INSERT INTO {t}(rowid, {columns}) "
+                f"SELECT new.id, new.title, {body_new}, ''{new_region}{where};\n"
+                for t, where in zip(tables, new_in, strict=True)
+            ],
+        ),
+        trigger(
+            "deviation_update",
+            "AFTER UPDATE OF title, description, immediate_action, proposal ON deviations",
+            [
+                f"UPDATE {t} SET title = new.title, body = {body_new} WHERE rowid = new.id;\n"
+                for t in tables
+            ],
+        ),
+        trigger(
+            "deviation_delete",
+            "AFTER DELETE ON deviations",
+            [f"DELETE FROM {t} WHERE rowid = old.id;\n" for t in tables],
+        ),
+        trigger("answer_insert", "AFTER INSERT ON answers", answers_of("new.deviation_id")),
+        trigger(
+            "answer_update",
+            "AFTER UPDATE ON answers",
+            answers_of("old.deviation_id") + answers_of("new.deviation_id"),
+        ),
+        trigger("answer_delete", "AFTER DELETE ON answers", answers_of("old.deviation_id")),
+        *(
+            f"INSERT INTO {t}(rowid, {columns}) "
+            f"SELECT d.id, d.title, {_SQLITE_BODY.format(r='d')}, "
+            f"{_SQLITE_ANSWERS.format(id='d.id')}{d_region} FROM deviations d{where}"
+            for t, where in zip(tables, d_in, strict=True)
+        ),
     ]
 
 
@@ -105,7 +153,9 @@ SQLITE_DROP = [
         )
     ),
     f"DROP TABLE IF EXISTS {TABLE}",
+    *(f"DROP TABLE IF EXISTS {TABLE}_p{number:02d}" for number in range(PARTITIONS)),
 ]
+
 
 # The PostgreSQL index's region lexeme starts with this: no text or query word yields it.
 REGION_MARK = "@"
@@ -114,14 +164,6 @@ REGION_MARK = "@"
 def region_lexeme(region_id: int) -> str:
     """The PostgreSQL index's lexeme for a region, as tsquery input."""
     return f"{REGION_MARK}{region_id}"
-
-
-# PostgreSQL's index is split by a hash of the region into this many partitions, each with its
-# own GIN index: a region's search then walks the posting lists of its own partition, shared with
-# at most a few other regions, not the country's (issue 15: the GIN scan for "läkemedelslista
-# hemtjänst" went from 24 to 3.6 ms at 10^6 cases in 20 regions). A database of one region uses
-# one partition; the empty ones cost nothing.
-PARTITIONS = 16
 
 
 def postgres_create(*, region: bool = True, partitioned: bool = True) -> list[str]:
@@ -206,12 +248,12 @@ POSTGRES_DROP = [
 
 def create_search_index(connection, *, region: bool = True, partitioned: bool = True) -> None:
     """Create the index, its triggers, and index the deviations already there; `region`: with
-    the region in the index (False: as migration 5e2f3a4b5c03 built it); `partitioned`: on
-    PostgreSQL, split by region (False: as f3a4b5c6d7e8 built it)."""
+    the region in the index (False: as migration 5e2f3a4b5c03 built it); `partitioned`: split by
+    region (False: as f3a4b5c6d7e8 built it on PostgreSQL, e2f3a4b5c6d7 on SQLite)."""
     if connection.dialect.name == "postgresql":
         statements = postgres_create(region=region, partitioned=partitioned)
     else:
-        statements = sqlite_create(region=region)
+        statements = sqlite_create(region=region, partitioned=partitioned)
     for statement in statements:
         connection.execute(text(statement))
 

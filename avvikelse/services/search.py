@@ -27,7 +27,7 @@ from sqlalchemy.orm import load_only, raiseload, selectinload
 
 from ..db import db
 from ..models import Deviation, RecurrenceKey, Region
-from ..models.search import TEXT_COLUMNS, region_lexeme
+from ..models.search import TEXT_COLUMNS, region_lexeme, sqlite_partition
 from ..permissions import visible_deviations, visible_id_bound
 from .dates import local_midnight, months_before
 from .recurrence import deviation_keys
@@ -93,12 +93,14 @@ def _hits(words: list[str], *, region_id: int, few: bool = False):
             "WHERE region_id = :region_id AND document @@ (q && CAST(:region AS tsquery))"
         ).bindparams(region_id=region_id, region=region_lexeme(region_id))
     else:
-        # The region's token first, and the words in the text columns only (a word such as
-        # "r3" is no region). The region column weighs nothing in the rank.
+        # The region's table; in it the region's token first (regions share a table), and the
+        # words in the text columns only (a word such as "r3" is no region). The region column
+        # weighs nothing in the rank.
         expression = f"region:r{region_id} AND {TEXT_COLUMNS}:({expression})"
+        table = sqlite_partition(region_id)
         statement = text(
-            "SELECT rowid AS id, bm25(deviation_search, 10.0, 3.0, 1.0, 0.0) AS score "
-            "FROM deviation_search WHERE deviation_search MATCH :q"
+            f"SELECT rowid AS id, bm25({table}, 10.0, 3.0, 1.0, 0.0) AS score "  # noqa: S608
+            f"FROM {table} WHERE {table} MATCH :q"
         )
     return (
         statement.bindparams(q=expression)
@@ -113,7 +115,7 @@ def mark(fragment: str | None) -> Markup:
     return Markup(escaped.replace(START, "<mark>").replace(STOP, "</mark>"))  # noqa: S704
 
 
-def _highlights(ids: list[int], words: list[str]) -> dict[int, dict[str, Markup]]:
+def _highlights(ids: list[int], words: list[str], region_id: int) -> dict[int, dict[str, Markup]]:
     if not ids:
         return {}
     if _dialect() == "postgresql":
@@ -125,7 +127,7 @@ def _highlights(ids: list[int], words: list[str]) -> dict[int, dict[str, Markup]
     placeholders = ", ".join(f":id{i}" for i in range(len(ids)))
     rows = db.session.execute(
         text(
-            f"SELECT rowid, title, body, answers FROM deviation_search "  # noqa: S608
+            f"SELECT rowid, title, body, answers FROM {sqlite_partition(region_id)} "  # noqa: S608
             f"WHERE rowid IN ({placeholders})"
         ),
         {f"id{i}": value for i, value in enumerate(ids)},
@@ -262,7 +264,8 @@ def search(user, query: str, *, page: int = 0, per_page: int = PER_PAGE) -> Sear
     if not words or page < 0 or page > max_page:
         return result
     bound = visible_id_bound(user)
-    hits = _hits(words, region_id=user.organization.region_id, few=bound is not None)
+    region_id = user.organization.region_id
+    hits = _hits(words, region_id=region_id, few=bound is not None)
     query = visible_deviations(user).join(hits, hits.c.id == Deviation.id)
     if _dialect() == "sqlite" and bound is not None:
         # SQLite walks the region's matches (the planner starts from the MATCH) and would read
@@ -280,7 +283,7 @@ def search(user, query: str, *, page: int = 0, per_page: int = PER_PAGE) -> Sear
     ).all()
     result.has_next = len(rows) > per_page and page < max_page
     deviations = [row[0] for row in rows[:per_page]]
-    marks = _highlights([d.id for d in deviations], words)
+    marks = _highlights([d.id for d in deviations], words, region_id)
     for deviation in deviations:
         marked = marks.get(deviation.id, {})
         result.hits.append(

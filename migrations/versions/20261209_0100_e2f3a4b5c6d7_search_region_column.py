@@ -22,7 +22,7 @@ depends_on = None
 
 
 def upgrade():
-    rebuild_search_index(op.get_bind(), region=True, dialect="sqlite")
+    rebuild_search_index(op.get_bind(), region=True, dialect="sqlite", partitioned=False)
 
 
 def downgrade():

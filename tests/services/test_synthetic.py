@@ -7,6 +7,7 @@ from sqlalchemy.orm import selectinload
 
 from avvikelse.extensions import db
 from avvikelse.models import Deviation, Suggestion
+from avvikelse.models.search import PARTITIONS, sqlite_partition
 from avvikelse.services import search
 from avvikelse.services.detection import sweep_recurrence
 from avvikelse.services.synthetic import Plan, generate
@@ -35,14 +36,37 @@ def test_detection_finds_planted_patterns(app):
         assert len(correct) / len(suggestions) >= 0.8
 
 
+def indexed_cases(region_id: int | None = None) -> int:
+    """The rows of the search index (on SQLite, its tables by region), of one region or all."""
+    if db.engine.dialect.name == "postgresql":
+        where = "" if region_id is None else f" WHERE region_id = {region_id}"
+        return db.session.scalar(text(f"SELECT count(*) FROM deviation_search{where}"))
+    if region_id is not None:
+        table = sqlite_partition(region_id)
+        return db.session.scalar(
+            text(f"SELECT count(*) FROM {table} WHERE {table} MATCH 'region:r{region_id}'")
+        )
+    return sum(
+        db.session.scalar(text(f"SELECT count(*) FROM deviation_search_p{number:02d}"))
+        for number in range(PARTITIONS)
+    )
+
+
 def test_the_search_index_is_built_after_the_load_and_kept_after_it(app):
     """generate drops the full-text index for the load and builds it again at the end: every
     case is in it, and its triggers work on afterwards."""
     with app.app_context():
         generate(Plan(rows=120, patterns=6, regions=2))
         cases = db.session.scalar(select(func.count()).select_from(Deviation))
-        indexed = db.session.scalar(text("SELECT count(*) FROM deviation_search"))
-        assert indexed == cases == 120
+        assert indexed_cases() == cases == 120
+        by_region = dict(
+            db.session.execute(
+                select(Deviation.region_id, func.count()).group_by(Deviation.region_id)
+            ).all()
+        )
+        assert len(by_region) == 2
+        # Each in its region's table, once (SQLite), or partition (PostgreSQL).
+        assert {region: indexed_cases(region) for region in by_region} == by_region
         case = db.session.scalars(select(Deviation).order_by(Deviation.id)).first()
         case.title = "Zebrafinken saknades"
         db.session.flush()
