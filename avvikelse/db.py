@@ -35,9 +35,18 @@ db = SQLAlchemy(model_class=Base)
 MAX_ID = 2**31 - 1
 
 
+SQLITE_CACHE_KIB = 32 * 1024
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record):
-    """Foreign keys are off by default in SQLite; WAL lets readers and one writer overlap."""
+    """Foreign keys are off by default in SQLite; WAL lets readers and one writer overlap.
+
+    The page cache is 32 MiB (SQLITE_CACHE_KIB), not SQLite's 2 MiB: a page that walks a few
+    thousand cases (a region's search, Ärenden's sort) touches more pages than 2 MiB holds and read
+    them again from the OS on every request (issue 15: the region coordinator's search statement
+    38 → 20 ms at 10^6 cases; 64 MiB gained nothing more). It fills only as pages are read, per
+    pooled connection: a sync worker uses one."""
     module = type(dbapi_connection).__module__
     if not module.startswith("sqlite3"):
         return
@@ -45,6 +54,7 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=15000")
     cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
     cursor.close()
 
 
