@@ -71,7 +71,7 @@ def test_mail_settings_come_from_the_environment(monkeypatch):
     )
 
 
-def test_sqlite_runs_with_foreign_keys_wal_and_busy_timeout(app):
+def test_sqlite_runs_with_foreign_keys_wal_busy_timeout_and_page_cache(app):
     from sqlalchemy import text
 
     from avvikelse.extensions import db
@@ -83,6 +83,8 @@ def test_sqlite_runs_with_foreign_keys_wal_and_busy_timeout(app):
         assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 15000
+        # In KiB when negative: 32 MiB, not SQLite's 2 MiB (avvikelse/db.py).
+        assert connection.execute(text("PRAGMA cache_size")).scalar() == -32 * 1024
 
 
 def db_is_postgres(app):
