@@ -65,9 +65,12 @@ TEXT_COLUMNS = "{title body answers}"
 PARTITIONS = 16
 
 
+SQLITE_PARTITIONS = [f"{TABLE}_p{number:02d}" for number in range(PARTITIONS)]
+
+
 def sqlite_partition(region_id: int) -> str:
-    """The FTS5 table that holds a region's cases (`PARTITIONS`)."""
-    return f"{TABLE}_p{region_id % PARTITIONS:02d}"
+    """The FTS5 table that holds a region's cases."""
+    return SQLITE_PARTITIONS[region_id % PARTITIONS]
 
 
 def sqlite_create(*, region: bool = True, partitioned: bool = True) -> list[str]:
@@ -82,7 +85,7 @@ def sqlite_create(*, region: bool = True, partitioned: bool = True) -> list[str]
     new_region = ", 'r' || new.region_id" if region else ""
     d_region = ", 'r' || d.region_id" if region else ""
     if partitioned:
-        tables = [f"{TABLE}_p{number:02d}" for number in range(PARTITIONS)]
+        tables = SQLITE_PARTITIONS
         new_in = [f" WHERE new.region_id % {PARTITIONS} = {n}" for n in range(PARTITIONS)]
         d_in = [f" WHERE d.region_id % {PARTITIONS} = {n}" for n in range(PARTITIONS)]
     else:
@@ -153,7 +156,7 @@ SQLITE_DROP = [
         )
     ),
     f"DROP TABLE IF EXISTS {TABLE}",
-    *(f"DROP TABLE IF EXISTS {TABLE}_p{number:02d}" for number in range(PARTITIONS)),
+    *(f"DROP TABLE IF EXISTS {table}" for table in SQLITE_PARTITIONS),
 ]
 
 

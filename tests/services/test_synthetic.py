@@ -7,7 +7,7 @@ from sqlalchemy.orm import selectinload
 
 from avvikelse.extensions import db
 from avvikelse.models import Deviation, Suggestion
-from avvikelse.models.search import PARTITIONS, sqlite_partition
+from avvikelse.models.search import SQLITE_PARTITIONS, sqlite_partition
 from avvikelse.services import search
 from avvikelse.services.detection import sweep_recurrence
 from avvikelse.services.synthetic import Plan, generate
@@ -47,8 +47,7 @@ def indexed_cases(region_id: int | None = None) -> int:
             text(f"SELECT count(*) FROM {table} WHERE {table} MATCH 'region:r{region_id}'")
         )
     return sum(
-        db.session.scalar(text(f"SELECT count(*) FROM deviation_search_p{number:02d}"))
-        for number in range(PARTITIONS)
+        db.session.scalar(text(f"SELECT count(*) FROM {table}")) for table in SQLITE_PARTITIONS
     )
 
 
